@@ -1,0 +1,55 @@
+# Alfred — `make help` lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTANCE ?= home
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.uv:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.9
+	touch $@
+
+$(VENV)/.home: $(VENV)/.uv requirements/home.txt
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements/home.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.uv requirements/dev.txt
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements/dev.txt
+	touch $@ $(VENV)/.home
+
+chat: $(VENV)/.home ## Talk to Alfred-Home in the terminal (SQLite, inline tasks, demo family)
+	@mkdir -p var
+	@env -u DATABASE_URL -u REDIS_URL $(PY) manage.py migrate -v0 --settings=settings.home
+	@env -u DATABASE_URL -u REDIS_URL $(PY) manage.py seed_demo --settings=settings.home >/dev/null
+	@env -u DATABASE_URL -u REDIS_URL $(PY) manage.py chat --settings=settings.home
+
+test: $(VENV)/.dev ## Run the whole suite on real Postgres + Redis, under each instance's settings
+	@bash scripts/test.sh
+
+lint: $(VENV)/.dev ## ruff + mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+fmt: $(VENV)/.dev ## Format and auto-fix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+serve: $(VENV)/.dev ## Web + worker + beat for INSTANCE=home|biz against DATABASE_URL/REDIS_URL
+	INSTANCE=$(INSTANCE) bash fly/start.sh $(INSTANCE)
+
+bench: $(VENV)/.dev ## Run the benchmarks in bench/ and print their figures
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+messages: $(VENV)/.dev ## Compile the .po translations into .mo files
+	cd alfred && ../$(PY) ../manage.py compilemessages -v0
+	cd home_skills && ../$(PY) ../manage.py compilemessages -v0
+
+.PHONY: help chat test lint fmt serve bench messages

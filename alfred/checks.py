@@ -1,0 +1,69 @@
+"""Isolation checks. They run with every management command, and ``assert_startup_checks()`` makes the
+web and worker processes refuse to start on the same errors."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register, run_checks
+from django.core.management.base import SystemCheckError
+
+INSTANCES = ("home", "biz")
+# Apps that must never be installed in the given instance.
+FORBIDDEN_APPS = {"home": ("work_skills", "channels_slack"), "biz": ("home_skills",)}
+# Environment variables that belong to the other instance; their presence means a mixed-up deployment.
+FOREIGN_ENV_PREFIXES = {"home": ("SLACK_",), "biz": ()}
+
+ALFRED_TAG = "alfred"
+
+
+@register(Tags.compatibility, ALFRED_TAG)
+def check_instance(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    instance = getattr(settings, "INSTANCE", "")
+    if instance not in INSTANCES:
+        return [Error(f"INSTANCE must be one of {INSTANCES}, got {instance!r}.", id="alfred.E001")]
+    from_env = settings.INSTANCE_FROM_ENV
+    if from_env and from_env != instance:
+        errors.append(
+            Error(
+                f"The environment says INSTANCE={from_env!r} but the settings module is for {instance!r}.",
+                hint=f"Use --settings=settings.{from_env} or fix INSTANCE.",
+                id="alfred.E001",
+            )
+        )
+    for app in FORBIDDEN_APPS[instance]:
+        if apps.is_installed(app):
+            errors.append(Error(f"App {app!r} must not be installed in the {instance} instance.", id="alfred.E003"))
+    return errors
+
+
+@register(Tags.compatibility, ALFRED_TAG)
+def check_skills(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    from alfred.registry import load_skill
+
+    errors: list[CheckMessage] = []
+    for path in settings.ALFRED_SKILLS:
+        try:
+            skill = load_skill(path)
+        except (ImportError, TypeError) as exc:
+            errors.append(Error(f"Skill {path!r} cannot be loaded: {exc}", id="alfred.E002"))
+            continue
+        if settings.INSTANCE not in skill.instances:
+            errors.append(
+                Error(
+                    f"Skill {skill.name!r} ({path}) is tagged for {sorted(skill.instances)}, "
+                    f"not for the {settings.INSTANCE} instance.",
+                    hint="Remove it from ALFRED_SKILLS in this settings module.",
+                    id="alfred.E002",
+                )
+            )
+    return errors
+
+
+def assert_startup_checks() -> None:
+    """Raise ``SystemCheckError`` when any Alfred check fails (used by WSGI and the Celery worker)."""
+    errors = [m for m in run_checks(tags=[ALFRED_TAG]) if m.is_serious()]
+    if errors:
+        raise SystemCheckError("\n".join(str(e) for e in errors))

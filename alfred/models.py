@@ -1,0 +1,188 @@
+"""The engine's records: who may talk to Alfred, and every message in and out (the inbox and the outbox)."""
+
+import re
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def wa_id_from_phone(phone: str) -> str:
+    """WhatsApp's wa_id is the E.164 number as bare digits; accept any human formatting of it."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[2:] if digits.startswith("00") else digits
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    ES = "es", "Español"
+
+
+class Member(models.Model):
+    """A person Alfred serves. Only members get skill access; anyone else gets a polite refusal."""
+
+    name = models.CharField(max_length=80, unique=True)
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.EN)
+    timezone = models.CharField(max_length=64, default="Europe/Madrid")
+    is_admin = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    wa_id = models.CharField(
+        "WhatsApp number",
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Phone number in international format, e.g. +34 600 000 001 (stored as digits).",
+    )
+    wa_user_id = models.CharField(
+        "WhatsApp user id (BSUID)",
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Business-scoped user id, used when WhatsApp does not share the phone number.",
+    )
+    slack_user_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
+        help_text="Login used for the admin and the API token.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Empty strings would collide on the unique constraints; absent identities are NULL.
+        self.wa_id = wa_id_from_phone(self.wa_id or "") or None
+        self.wa_user_id = (self.wa_user_id or "").strip() or None
+        self.slack_user_id = (self.slack_user_id or "").strip() or None
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Channel(models.TextChoices):
+    CONSOLE = "console", "Terminal"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SLACK = "slack", "Slack"
+
+
+class Conversation(models.Model):
+    """One chat thread with a provider: a WhatsApp user, a Slack DM/channel, a terminal session."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    external_id = models.CharField(max_length=128)
+    member = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations")
+    # WhatsApp allows free-form replies only within 24 hours of the user's last message.
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="conversation_unique_per_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", "Inbound"
+    OUTBOUND = "out", "Outbound"
+
+
+class Status(models.TextChoices):
+    # inbound
+    RECEIVED = "received", "Received"
+    HANDLING = "handling", "Handling"
+    HANDLED = "handled", "Handled"
+    REFUSED = "refused", "Refused (unknown sender)"
+    IGNORED = "ignored", "Ignored"
+    # outbound
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    # both
+    FAILED = "failed", "Failed"
+
+
+class Path(models.TextChoices):
+    RULES = "rules", "Rules"
+    LLM = "llm", "LLM"
+    FALLBACK = "fallback", "Fallback"
+
+
+class Message(models.Model):
+    """A message in either direction. Inbound rows are the inbox, outbound rows the outbox."""
+
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    # Inbound: the provider's id (dedupe key). Outbound: set once the provider accepted the message.
+    provider_message_id = models.CharField(max_length=255, null=True, blank=True)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    kind = models.CharField(max_length=32, default="text", help_text="text, reaction, interactive, audio, template…")
+    text = models.TextField(blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    path = models.CharField(max_length=10, choices=Path.choices, blank=True)
+    language = models.CharField(max_length=5, blank=True)
+    error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    # Outbound messages Alfred starts itself (reminders): outside WhatsApp's window they go as a template.
+    proactive = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"],
+                condition=Q(provider_message_id__isnull=False),
+                name="message_unique_provider_id_per_channel",
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["status", "created_at"], name="message_status_created")]
+
+    def __str__(self) -> str:
+        arrow = "→" if self.direction == Direction.OUTBOUND else "←"
+        return f"{arrow} {self.channel} #{self.pk}: {self.text[:40]}"
+
+
+class ToolCall(models.Model):
+    """One executed tool call. (message, call_id) is unique so a retried turn never runs a tool twice."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="tool_calls")
+    call_id = models.CharField(max_length=64)
+    tool = models.CharField(max_length=64)
+    args = models.JSONField(default=dict)
+    result = models.JSONField(default=dict)
+    ok = models.BooleanField(default=True)
+    duration_ms = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["message", "call_id"], name="toolcall_unique_per_message"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool}({self.args})"

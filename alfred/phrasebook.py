@@ -1,0 +1,51 @@
+"""A phrasebook made of regular expressions, for skills whose phrasings are fixed sentences."""
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from alfred.registry import Intent
+
+Arguments = Callable[[re.Match[str]], dict[str, Any]]
+
+
+def no_arguments(_: re.Match[str]) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    pattern: str
+    tool: str
+    arguments: Arguments = no_arguments
+
+
+# Politeness and addressing that carry no meaning for the rules: "please", "oye alfred", "porfa", "!!".
+FILLER = re.compile(
+    r"^(?:(?:hey|hi|hola|oye|ok|okay|vale)\s+)?(?:alfred[\s,:]+)?|"
+    r"(?:\s*(?:please|pls|plz|por favor|porfa|thanks|gracias))+[\s.!?]*$|[\s.!?¡¿]+$",
+    re.IGNORECASE,
+)
+
+
+def strip_filler(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous, text = text, FILLER.sub("", text).strip()
+    return text
+
+
+class RegexPhrasebook:
+    """Tries each phrase against the whole message (after filler is stripped); first full match wins."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.phrases = [(re.compile(p.pattern, re.IGNORECASE), p) for p in phrases]
+
+    def match(self, text: str, language: str) -> list[Intent] | None:
+        cleaned = strip_filler(text)
+        for regex, phrase in self.phrases:
+            found = regex.fullmatch(cleaned)
+            if found:
+                return [Intent(phrase.tool, phrase.arguments(found))]
+        return None

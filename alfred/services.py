@@ -1,0 +1,272 @@
+"""Inbox and outbox: every write to messages goes through here.
+
+Rules that make Alfred trustworthy live in this file:
+- an inbound message is stored once (unique per channel + provider id); a redelivery is a no-op;
+- work is queued only after the row is committed (``on_commit``), and a failed enqueue loses nothing:
+  the sweeper re-enqueues what is left in ``received``/``queued``;
+- a row is claimed with a conditional UPDATE before it is worked on, so two workers never both act.
+"""
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from alfred.models import Conversation, Direction, Member, Message, Status
+
+logger = logging.getLogger(__name__)
+
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _enqueue(task_name: str, message_id: int) -> None:
+    from alfred import tasks
+
+    task = getattr(tasks, task_name)
+    try:
+        task.delay(message_id)
+    except Exception as exc:  # the broker is down: the row is safe, the sweeper will enqueue it again
+        logger.warning(
+            "enqueue of %s for message %s failed (%s); left for the sweeper", task_name, message_id, type(exc).__name__
+        )
+
+
+def enqueue_on_commit(task_name: str, message_id: int) -> None:
+    transaction.on_commit(partial(_enqueue, task_name, message_id))
+
+
+def clean_text(text: str) -> str:
+    """Control characters removed (NUL breaks Postgres text); newlines and tabs kept."""
+    return CONTROL_CHARS.sub("", text or "").replace("\r\n", "\n")
+
+
+def json_storable(value: Any) -> Any:
+    """The payload as received, minus NUL characters, which Postgres jsonb cannot hold."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {json_storable(k): json_storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_storable(v) for v in value]
+    return value
+
+
+def conversation_for(*, channel: str, external_id: str, member: Member | None) -> Conversation:
+    conversation, created = Conversation.objects.get_or_create(
+        channel=channel, external_id=external_id, defaults={"member": member}
+    )
+    if not created and member is not None and conversation.member_id != member.pk:
+        Conversation.objects.filter(pk=conversation.pk).update(member=member)
+        conversation.member = member
+    return conversation
+
+
+def message_record_inbound(
+    *,
+    channel: str,
+    provider_message_id: str,
+    conversation_external_id: str,
+    sender: Member | None,
+    text: str,
+    raw: dict[str, Any],
+    kind: str = "text",
+    received_at: datetime | None = None,
+) -> tuple[Message, bool]:
+    """Store an inbound message once and queue its handling. Returns ``(message, created)``.
+
+    A redelivery (same channel + provider id) returns the stored row and queues nothing.
+    """
+    existing = Message.objects.filter(channel=channel, provider_message_id=provider_message_id).first()
+    if existing is not None:
+        return existing, False
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = conversation_for(channel=channel, external_id=conversation_external_id, member=sender)
+        # get_or_create retries the read when a concurrent insert wins the unique constraint.
+        message, created = Message.objects.get_or_create(
+            channel=channel,
+            provider_message_id=provider_message_id,
+            defaults={
+                "direction": Direction.INBOUND,
+                "conversation": conversation,
+                "sender": sender,
+                "kind": kind,
+                "text": clean_text(text),
+                "raw": json_storable(raw),
+                "status": Status.RECEIVED,
+                "created_at": received_at or now,
+            },
+        )
+        if created:
+            Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=now)
+            enqueue_on_commit("message_handle", message.pk)
+    return message, created
+
+
+def outbound_record(
+    *,
+    conversation: Conversation,
+    text: str,
+    reply_to: Message | None = None,
+    proactive: bool = False,
+    kind: str = "text",
+    raw: dict[str, Any] | None = None,
+) -> Message:
+    """Put a message in the outbox; it is sent by a task once this transaction commits."""
+    message = Message.objects.create(
+        direction=Direction.OUTBOUND,
+        channel=conversation.channel,
+        conversation=conversation,
+        text=text,
+        kind=kind,
+        raw=raw or {},
+        status=Status.QUEUED,
+        reply_to=reply_to,
+        proactive=proactive,
+        language=reply_to.language if reply_to else "",
+    )
+    enqueue_on_commit("outbound_deliver", message.pk)
+    return message
+
+
+def conversation_reply(
+    *, inbound: Message, text: str, kind: str = "text", raw: dict[str, Any] | None = None
+) -> Message:
+    """Answer an inbound message in its own conversation."""
+    return outbound_record(conversation=inbound.conversation, text=text, reply_to=inbound, kind=kind, raw=raw)
+
+
+def inbound_claim(message_id: int) -> Message | None:
+    """Take an inbound row for handling; a row abandoned by a dead worker can be taken again after the lease."""
+    now = timezone.now()
+    lease_expired = now - timedelta(seconds=settings.ALFRED_HANDLING_LEASE_SECONDS)
+    claimed = (
+        Message.objects.filter(id=message_id, direction=Direction.INBOUND)
+        .filter(Q(status=Status.RECEIVED) | Q(status=Status.HANDLING, claimed_at__lt=lease_expired))
+        .update(status=Status.HANDLING, claimed_at=now)
+    )
+    if not claimed:
+        return None
+    return Message.objects.select_related("conversation", "sender").get(id=message_id)
+
+
+def message_handle(message_id: int) -> None:
+    """Handle one inbound message: brain → reply in the outbox → mark handled. Safe to call twice."""
+    from alfred.brain import brain_answer
+
+    message = inbound_claim(message_id)
+    if message is None:
+        return
+    try:
+        answer = brain_answer(message)
+    except Exception as exc:
+        logger.exception("message %s: handling failed", message.pk)
+        with transaction.atomic():
+            _finish(message, status=Status.FAILED, path="", error=f"{type(exc).__name__}: handling failed")
+            conversation_reply(inbound=message, text=apology(message.language))
+        return
+    with transaction.atomic():
+        if answer.text:
+            conversation_reply(inbound=message, text=answer.text, kind=answer.kind, raw=answer.raw)
+        _finish(message, status=answer.status, path=answer.path, error=answer.error)
+
+
+def apology(language: str) -> str:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override(language or "en"):
+        return gettext("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def _finish(message: Message, *, status: str, path: str, error: str = "") -> None:
+    Message.objects.filter(pk=message.pk).update(
+        status=status, path=path, error=error, language=message.language, handled_at=timezone.now()
+    )
+
+
+@dataclass
+class SendOutcome:
+    sent: bool
+    retry_in: float | None = None
+
+
+def retry_delay(attempt: int) -> float:
+    """Exponential backoff, 4^attempt seconds capped at 10 minutes (WhatsApp's pair-rate guidance)."""
+    return float(min(4**attempt, 600))
+
+
+def outbound_send(message_id: int) -> SendOutcome:
+    """Send one outbox row exactly once: claim it, call the provider, record the outcome."""
+    from alfred.channels import SendError, get_sender
+
+    now = timezone.now()
+    claimed = Message.objects.filter(id=message_id, direction=Direction.OUTBOUND, status=Status.QUEUED).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return SendOutcome(sent=False)
+    message = Message.objects.select_related("conversation", "reply_to").get(id=message_id)
+    try:
+        provider_id = get_sender(message.channel).send(message)
+    except SendError as exc:
+        final = exc.permanent or message.attempts >= settings.ALFRED_OUTBOUND_MAX_ATTEMPTS
+        if final:
+            log = logger.error if exc.code == "190" else logger.warning
+            log("outbound %s failed for good: %s (code %s)", message.pk, exc.reason, exc.code or "-")
+            Message.objects.filter(pk=message.pk).update(status=Status.FAILED, error=exc.reason, error_code=exc.code)
+            return SendOutcome(sent=False)
+        delay = exc.retry_after if exc.retry_after is not None else retry_delay(message.attempts)
+        logger.info("outbound %s: transient failure (%s), retry in %.0fs", message.pk, exc.code or exc.reason, delay)
+        Message.objects.filter(pk=message.pk).update(
+            status=Status.QUEUED, error=exc.reason, error_code=exc.code, next_attempt_at=now + timedelta(seconds=delay)
+        )
+        return SendOutcome(sent=False, retry_in=delay)
+    Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.SENT, provider_message_id=provider_id, sent_at=timezone.now(), error="", error_code=""
+    )
+    return SendOutcome(sent=True)
+
+
+@dataclass
+class SweepReport:
+    inbound_requeued: int = 0
+    outbound_requeued: int = 0
+    outbound_abandoned: int = 0
+
+
+def sweep_stuck(*, now: datetime | None = None, enqueue: Callable[[str, int], None] = _enqueue) -> SweepReport:
+    """Re-enqueue rows that a down broker or a dead worker left behind. Enqueueing twice is harmless:
+    handling and sending both claim their row first."""
+    now = now or timezone.now()
+    waited = now - timedelta(seconds=settings.ALFRED_SWEEP_AFTER_SECONDS)
+    lease_expired = now - timedelta(seconds=settings.ALFRED_HANDLING_LEASE_SECONDS)
+    report = SweepReport()
+    inbound = Message.objects.filter(direction=Direction.INBOUND).filter(
+        Q(status=Status.RECEIVED, created_at__lte=waited) | Q(status=Status.HANDLING, claimed_at__lt=lease_expired)
+    )
+    for message_id in inbound.values_list("id", flat=True)[:500]:
+        enqueue("message_handle", message_id)
+        report.inbound_requeued += 1
+    outbound = Message.objects.filter(direction=Direction.OUTBOUND, status=Status.QUEUED).filter(
+        Q(next_attempt_at__isnull=True, created_at__lte=waited) | Q(next_attempt_at__lte=now)
+    )
+    for message_id in outbound.values_list("id", flat=True)[:500]:
+        enqueue("outbound_deliver", message_id)
+        report.outbound_requeued += 1
+    # A send that started and never finished may or may not have reached the provider. Sending again
+    # could answer twice, so it is marked failed and shown in the admin instead.
+    report.outbound_abandoned = Message.objects.filter(
+        direction=Direction.OUTBOUND, status=Status.SENDING, claimed_at__lt=lease_expired
+    ).update(status=Status.FAILED, error="send interrupted; outcome unknown, not retried to avoid a duplicate")
+    if report.inbound_requeued or report.outbound_requeued or report.outbound_abandoned:
+        logger.info("sweeper: %s", report)
+    return report

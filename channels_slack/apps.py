@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChannelsSlackConfig(AppConfig):
+    verbose_name = "Slack"
+    name = "channels_slack"

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class HomeSkillsConfig(AppConfig):
+    name = "home_skills"

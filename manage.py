@@ -1,0 +1,37 @@
+#!/usr/bin/env python
+"""Django's command-line utility for Alfred. Defaults to the home instance."""
+
+import importlib
+import os
+import sys
+
+KNOWN_SETTINGS = ("settings.home", "settings.biz")
+
+
+def settings_module_from_argv(argv: list[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg.startswith("--settings="):
+            return arg.split("=", 1)[1]
+        if arg == "--settings" and index + 1 < len(argv):
+            return argv[index + 1]
+    return None
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
+    requested = settings_module_from_argv(sys.argv) or os.environ["DJANGO_SETTINGS_MODULE"]
+    # Django would fail later with a bare ModuleNotFoundError traceback; say what is valid instead.
+    try:
+        importlib.import_module(requested)
+    except ModuleNotFoundError as exc:
+        if exc.name and requested.startswith(exc.name):
+            sys.stderr.write(f"Unknown settings module '{requested}'. Use one of: {', '.join(KNOWN_SETTINGS)}.\n")
+            sys.exit(2)
+        raise
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

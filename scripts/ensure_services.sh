@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Make sure Postgres and Redis answer on localhost, starting (or, as root on Debian, installing) them,
+# then create the test role. Idempotent: a second run only checks.
+set -euo pipefail
+
+pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
+apt_updated=0
+apt_install() {
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || { echo "Please install: $*" >&2; exit 1; }
+  [ "$apt_updated" = 1 ] || { apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! pg_up; then
+  command -v pg_ctlcluster >/dev/null || apt_install postgresql
+  version=$(ls /etc/postgresql | sort -V | tail -n1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  pg_up || { echo "Postgres did not start" >&2; exit 1; }
+fi
+
+if ! redis_up; then
+  command -v redis-server >/dev/null || apt_install redis-server
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 30); do redis_up && break; sleep 0.5; done
+  redis_up || { echo "Redis did not start" >&2; exit 1; }
+fi
+
+# Tests connect as postgres (trust auth); row-level security tests need an ordinary role as well.
+psql -h 127.0.0.1 -U postgres -qtAc "SELECT 1 FROM pg_roles WHERE rolname='alfred_app'" | grep -q 1 ||
+  psql -h 127.0.0.1 -U postgres -qc "CREATE ROLE alfred_app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'alfred_app'"
+echo "services: postgres and redis up"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole suite on real Postgres and Redis: core tests under both instances, each instance's own
+# tests under its own settings module. Called by `make test` (and so by .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure_services.sh
+
+export SECRET_KEY=test-only-secret DEBUG=0 ALLOWED_HOSTS='*' TASKS_INLINE=1
+unset INSTANCE OPENAI_API_KEY OPENAI_BASE_URL SLACK_BOT_TOKEN SLACK_SIGNING_SECRET META_TOKEN META_APP_SECRET \
+  META_VERIFY_TOKEN PHONE_ID || true
+PY=.venv/bin/python
+started=$(date +%s)
+status=0
+
+echo "=== lint: ruff + mypy"
+.venv/bin/ruff check . || status=1
+.venv/bin/ruff format --check . >/dev/null || { echo "ruff format: files need formatting (make fmt)"; status=1; }
+DJANGO_SETTINGS_MODULE=settings.home .venv/bin/mypy . || status=1
+
+run() {  # run INSTANCE REDIS_DB PATHS...
+  local instance=$1 db=$2; shift 2
+  local paths=()
+  for p in "$@"; do [ -e "$p" ] && paths+=("$p"); done
+  echo "=== settings.$instance: ${paths[*]}"
+  DJANGO_SETTINGS_MODULE=settings.$instance \
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/alfred_$instance \
+  REDIS_URL=redis://127.0.0.1:6379/$db \
+    $PY -m pytest "${paths[@]}" -p no:randomly || status=$?
+}
+
+run home 1 tests/core tests/home_skills tests/channels_wa
+run biz 2 tests/core tests/work_skills tests/channels_slack
+echo "suite finished in $(( $(date +%s) - started ))s"
+exit $status

@@ -1,0 +1,191 @@
+"""Everything both instances share. ``home.py`` and ``biz.py`` add their apps and skills, then call
+``instance_settings()`` for what depends on the instance name (database file, key prefixes, queues).
+
+The environment is read here and nowhere else. Embedded mode (no ``DATABASE_URL``) is for ``make chat``:
+SQLite, inline tasks, local-memory cache, and development defaults for secrets. Outside it every secret
+must come from the environment.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DATABASE_URL: str = env("DATABASE_URL", default="")
+REDIS_URL: str = env("REDIS_URL", default="")
+EMBEDDED = not DATABASE_URL
+DEBUG = env.bool("DEBUG", default=EMBEDDED)
+DEV_MODE = EMBEDDED or DEBUG
+
+# The instance named by the environment; a system check compares it with the settings module's INSTANCE.
+INSTANCE_FROM_ENV: str = env("INSTANCE", default="")
+
+
+def secret(name: str, *, dev_default: str = "") -> str:
+    """A secret from the environment; only development mode may fall back to a default."""
+    if DEV_MODE:
+        return str(env(name, default=dev_default))
+    return str(env(name))
+
+
+SECRET_KEY = secret("SECRET_KEY", dev_default="dev-only-insecure-key-never-used-in-production")
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["*"] if DEV_MODE else [])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "alfred",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "alfred.urls"
+WSGI_APPLICATION = "settings.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Madrid"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Webhook bodies above this are refused with 413 before parsing (Meta's own payloads stay far below it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+
+# --- Alfred ---------------------------------------------------------------------------------------
+ALFRED_DEFAULT_TIMEZONE: str = env("ALFRED_DEFAULT_TIMEZONE", default="Europe/Madrid")
+# Inbound messages longer than this are cut before any skill or the LLM sees them; the row keeps all.
+ALFRED_MAX_MESSAGE_CHARS: int = env.int("ALFRED_MAX_MESSAGE_CHARS", default=2000)
+# The sweeper re-enqueues rows that have waited this long (seconds) in received/queued.
+ALFRED_SWEEP_AFTER_SECONDS: int = env.int("ALFRED_SWEEP_AFTER_SECONDS", default=30)
+# A message claimed for handling longer ago than this is considered abandoned by a dead worker.
+ALFRED_HANDLING_LEASE_SECONDS: int = env.int("ALFRED_HANDLING_LEASE_SECONDS", default=300)
+# Unknown senders get at most one refusal per conversation in this many hours.
+ALFRED_REFUSAL_EVERY_HOURS: int = env.int("ALFRED_REFUSAL_EVERY_HOURS", default=24)
+ALFRED_OUTBOUND_MAX_ATTEMPTS: int = env.int("ALFRED_OUTBOUND_MAX_ATTEMPTS", default=6)
+
+# --- LLM (filled by alfred/llm; empty key = not configured, the brain uses rules + fallback) --------
+OPENAI_API_KEY: str = env("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL: str = env("OPENAI_BASE_URL", default="")
+OPENAI_MODEL: str = env("OPENAI_MODEL", default="gpt-4o-mini")
+
+# --- Celery ---------------------------------------------------------------------------------------
+# Without Redis the tasks run inline in the calling process (embedded mode): same code path, no worker.
+CELERY_TASK_ALWAYS_EAGER: bool = env.bool("TASKS_INLINE", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_BROKER_URL: str = REDIS_URL or "memory://localhost/"
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A webhook must answer fast even with Redis down: give up publishing quickly, the sweeper re-enqueues.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "alfred-sweep": {"task": "alfred.tasks.sweep_stuck", "schedule": 60.0},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+LOG_LEVEL: str = env("LOG_LEVEL", default="INFO")
+
+
+def instance_settings(instance: str) -> dict[str, Any]:
+    """The settings whose values carry the instance name, so two instances never share a key or a queue."""
+    prefix = f"alfred:{instance}"
+    databases = {
+        "default": env.db_url_config(DATABASE_URL)
+        if DATABASE_URL
+        else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / f"alfred-{instance}.sqlite3"}
+    }
+    databases["default"].setdefault("CONN_MAX_AGE", 60)
+    databases["default"]["CONN_HEALTH_CHECKS"] = True
+    if REDIS_URL:
+        caches = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": prefix,
+                "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            }
+        }
+    else:
+        caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": prefix}}
+    return {
+        "DATABASES": databases,
+        "CACHES": caches,
+        "CELERY_TASK_DEFAULT_QUEUE": f"alfred-{instance}",
+        "CELERY_BROKER_TRANSPORT_OPTIONS": {
+            "global_keyprefix": f"{prefix}:",
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+            "max_retries": 1,
+        },
+        "CELERY_WORKER_HOSTNAME": f"alfred-{instance}@%h",
+        "LOGGING": {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {
+                "plain": {"format": f"%(asctime)s %(levelname)s instance={instance} %(name)s %(message)s"},
+            },
+            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+            "root": {"handlers": ["console"], "level": LOG_LEVEL},
+            "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
+        },
+    }

@@ -1,0 +1,57 @@
+"""Shared fixtures. The suite runs against real Postgres and Redis (see scripts/test.sh)."""
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+
+from alfred.models import Member
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked for one instance are deselected (not skipped) under the other: they run in that
+    instance's own pass, and a skip would look like coverage that is not there."""
+    other = "biz" if settings.INSTANCE == "home" else "home"
+    deselected = [item for item in items if item.get_closest_marker(other)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    from django.core.cache import cache
+
+    from alfred.channels import get_sender
+
+    get_sender.cache_clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def member(db: None) -> Member:
+    if settings.INSTANCE == "home":
+        return Member.objects.create(name="Ana", wa_id="+34600000001", language="es", is_admin=True)
+    return Member.objects.create(name="Owner", slack_user_id="U0OWNER001", language="en", is_admin=True)
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db: None) -> Iterator[object]:
+    """A real Celery worker consuming this instance's queue on the real Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from settings.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -1,0 +1,109 @@
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from alfred.models import Direction, Message, Status, ToolCall
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def chat_json(*args: str) -> dict:
+    out = StringIO()
+    call_command("chat", *args, "--json", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1, lines
+    return json.loads(lines[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ping_answers_pong_through_the_rules(member):
+    result = chat_json("ping")
+
+    assert result == {"reply": "pong", "path": "rules", "actions": [{"tool": "ping", "args": {}}]}
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.status == Status.HANDLED
+    assert inbound.channel == "console"
+    reply = Message.objects.get(direction=Direction.OUTBOUND)
+    assert reply.reply_to == inbound and reply.status == Status.SENT and reply.text == "pong"
+    assert ToolCall.objects.get().tool == "ping"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_help_lists_what_this_instance_can_do_in_the_users_language(member):
+    english = chat_json("help")
+    spanish = chat_json("ayuda")
+
+    assert english["actions"] == [{"tool": "help", "args": {}}]
+    assert "ping" in english["reply"]
+    assert english["reply"] != spanish["reply"]
+    assert "Esto es lo que sé hacer" in spanish["reply"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_nobody_understands_gets_the_fallback_that_says_what_alfred_can_do(member):
+    result = chat_json("--sender", member.name, "the weather is lovely today")
+
+    assert result["path"] == "fallback"
+    assert result["actions"] == []
+    assert "help" in result["reply"] or "ayuda" in result["reply"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "text",
+    ["", "   \n\t ", "x" * 10_000, "😀🎉👍", "hello\x00\x07\x1b[31m world", "ping\x00"],
+    ids=["empty", "whitespace", "10k", "emoji", "control-chars", "nul-after-ping"],
+)
+def test_awkward_messages_get_a_reply_and_are_recorded(member, text):
+    result = chat_json("--sender", member.name, text)
+
+    assert result["reply"].strip()
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.status == Status.HANDLED
+    assert "\x00" not in inbound.text and "\x07" not in inbound.text
+    assert Message.objects.filter(direction=Direction.OUTBOUND, reply_to=inbound, status=Status.SENT).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stranger_gets_one_polite_refusal_a_day_and_no_skill(member):
+    first = chat_json("--sender", "+1 555 0100", "ping")
+    second = chat_json("--sender", "+1 555 0100", "ping")
+
+    assert first["actions"] == [] and first["reply"] and "pong" not in first["reply"]
+    assert second == {"reply": "", "path": "", "actions": []}
+    assert set(Message.objects.filter(direction=Direction.INBOUND).values_list("status", flat=True)) == {Status.REFUSED}
+    assert not ToolCall.objects.exists()
+
+
+def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_unknown_settings_module_is_a_clear_error_before_anything_starts():
+    result = run_manage("chat", "ping", "--settings=settings.nowhere")
+
+    assert result.returncode == 2
+    assert "Unknown settings module 'settings.nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_instance_env_that_disagrees_with_the_settings_module_stops_start_up():
+    other = "biz" if settings.INSTANCE == "home" else "home"
+    result = run_manage("chat", "ping", f"--settings=settings.{settings.INSTANCE}", env={"INSTANCE": other})
+
+    assert result.returncode != 0
+    assert "alfred.E001" in result.stderr

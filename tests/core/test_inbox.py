@@ -1,0 +1,183 @@
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from alfred import services
+from alfred.channels import Sender, SendError
+from alfred.models import Channel, Direction, Message, Status
+from alfred.services import message_record_inbound, outbound_send, sweep_stuck
+
+
+def record(member, provider_id: str = "wamid.1", text: str = "ping") -> tuple[Message, bool]:
+    return message_record_inbound(
+        channel=Channel.CONSOLE,
+        provider_message_id=provider_id,
+        conversation_external_id="console:test",
+        sender=member,
+        text=text,
+        raw={"text": text},
+    )
+
+
+def replies() -> list[Message]:
+    return list(Message.objects.filter(direction=Direction.OUTBOUND))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivery_is_stored_once_and_answered_once(member):
+    first, created_first = record(member)
+    second, created_second = record(member)
+
+    assert created_first and not created_second
+    assert first.pk == second.pk
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
+    assert [r.text for r in replies()] == ["pong"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_from_ten_threads_at_once_is_one_message_and_one_reply(member):
+    barrier = threading.Barrier(10)
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            record(member, provider_id="wamid.race")
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
+    assert [r.text for r in replies()] == ["pong"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_handling_twice_does_not_answer_twice(member):
+    message, _ = record(member)
+    services.message_handle(message.pk)
+    services.message_handle(message.pk)
+
+    assert len(replies()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_recorded_while_the_broker_is_down_is_handled_by_the_sweeper_after_it_returns(
+    member, celery_worker_thread, settings
+):
+    from settings.celery import app
+
+    def point_producers_at(url: str) -> None:
+        # The worker keeps its own connection; only the publishing side loses the broker.
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    working_broker = app.conf.broker_url
+    point_producers_at("redis://127.0.0.1:9/0")  # nothing listens on port 9: the broker is "down"
+    try:
+        started = time.monotonic()
+        message, created = record(member, provider_id="wamid.broker-down")
+        assert created
+        assert time.monotonic() - started < 5, "recording must not hang on a dead broker"
+    finally:
+        point_producers_at(working_broker)
+    message.refresh_from_db()
+    assert message.status == Status.RECEIVED
+
+    report = sweep_stuck(now=timezone.now() + timedelta(seconds=settings.ALFRED_SWEEP_AFTER_SECONDS + 1))
+
+    assert report.inbound_requeued == 1
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        message.refresh_from_db()
+        if message.status == Status.HANDLED and replies() and replies()[0].status == Status.SENT:
+            break
+        time.sleep(0.1)
+    assert message.status == Status.HANDLED
+    assert [(r.text, r.status) for r in replies()] == [("pong", Status.SENT)]
+
+
+class FlakySender(Sender):
+    """Fails transiently twice, then succeeds; counts the calls that reached the 'provider'."""
+
+    calls = 0
+
+    def send(self, message: Message) -> str:
+        FlakySender.calls += 1
+        if FlakySender.calls <= 2:
+            raise SendError("HTTP 503", permanent=False, code="503")
+        return f"provider-{message.pk}"
+
+
+class BrokenSender(Sender):
+    def send(self, message: Message) -> str:
+        raise SendError("recipient not on WhatsApp", permanent=True, code="131026")
+
+
+def outbound_row(member) -> Message:
+    from alfred.services import conversation_for
+
+    conversation = conversation_for(channel="test", external_id="x", member=member)
+    return Message.objects.create(
+        direction=Direction.OUTBOUND, channel="test", conversation=conversation, text="hi", status=Status.QUEUED
+    )
+
+
+@pytest.mark.django_db
+def test_transient_send_errors_are_retried_and_the_message_goes_out_once(member, settings):
+    settings.ALFRED_SENDERS = {"test": f"{__name__}.FlakySender"}
+    FlakySender.calls = 0
+    message = outbound_row(member)
+
+    first = outbound_send(message.pk)
+    assert first.retry_in == 4.0  # 4^1
+    second = outbound_send(message.pk)
+    assert second.retry_in == 16.0  # 4^2
+    third = outbound_send(message.pk)
+    fourth = outbound_send(message.pk)  # already sent: the claim fails, the provider is not called
+
+    message.refresh_from_db()
+    assert third.sent and not fourth.sent
+    assert FlakySender.calls == 3
+    assert message.status == Status.SENT and message.provider_message_id == f"provider-{message.pk}"
+    assert message.attempts == 3
+
+
+@pytest.mark.django_db
+def test_a_permanent_send_error_fails_the_row_without_retry(member, settings):
+    settings.ALFRED_SENDERS = {"test": f"{__name__}.BrokenSender"}
+    message = outbound_row(member)
+
+    outcome = outbound_send(message.pk)
+
+    message.refresh_from_db()
+    assert outcome.retry_in is None
+    assert message.status == Status.FAILED and message.error_code == "131026"
+
+
+@pytest.mark.django_db
+def test_the_sweeper_requeues_stuck_rows_and_never_resends_an_interrupted_send(member):
+    now = timezone.now()
+    waiting = outbound_row(member)
+    interrupted = outbound_row(member)
+    Message.objects.filter(pk=interrupted.pk).update(status=Status.SENDING, claimed_at=now - timedelta(hours=1))
+    seen: list[tuple[str, int]] = []
+
+    report = sweep_stuck(now=now + timedelta(minutes=1), enqueue=lambda task, pk: seen.append((task, pk)))
+
+    assert seen == [("outbound_deliver", waiting.pk)]
+    assert report.outbound_abandoned == 1
+    interrupted.refresh_from_db()
+    assert interrupted.status == Status.FAILED

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class WorkSkillsConfig(AppConfig):
+    name = "work_skills"
