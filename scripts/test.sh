@@ -17,18 +17,22 @@ echo "=== lint: ruff + mypy"
 .venv/bin/ruff format --check . >/dev/null || { echo "ruff format: files need formatting (make fmt)"; status=1; }
 DJANGO_SETTINGS_MODULE=settings.home .venv/bin/mypy . || status=1
 
+# Parallel checkouts on one machine keep apart with ALFRED_TEST_SUFFIX (database names) and
+# ALFRED_TEST_REDIS_HOME / ALFRED_TEST_REDIS_BIZ (Redis database numbers).
+suffix=${ALFRED_TEST_SUFFIX:-}
+read -r -a PYTEST_ARGS <<< "${PYTEST_ADDOPTS_EXTRA:-}"
 run() {  # run INSTANCE REDIS_DB PATHS...
   local instance=$1 db=$2; shift 2
   local paths=()
   for p in "$@"; do [ -e "$p" ] && paths+=("$p"); done
   echo "=== settings.$instance: ${paths[*]}"
   DJANGO_SETTINGS_MODULE=settings.$instance \
-  DATABASE_URL=postgres://postgres@127.0.0.1:5432/alfred_$instance \
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/alfred_$instance$suffix \
   REDIS_URL=redis://127.0.0.1:6379/$db \
-    $PY -m pytest "${paths[@]}" -p no:randomly || status=$?
+    $PY -m pytest "${paths[@]}" "${PYTEST_ARGS[@]}" || status=$?
 }
 
-run home 1 tests/core tests/home_skills tests/channels_wa
-run biz 2 tests/core tests/work_skills tests/channels_slack
+run home "${ALFRED_TEST_REDIS_HOME:-1}" tests/core tests/home_skills tests/channels_wa
+run biz "${ALFRED_TEST_REDIS_BIZ:-2}" tests/core tests/work_skills tests/channels_slack
 echo "suite finished in $(( $(date +%s) - started ))s"
 exit $status
