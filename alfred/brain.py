@@ -70,6 +70,14 @@ def _record(ctx: ToolContext, intent: Intent, call_id: str, result: ToolResult, 
     )
 
 
+def intent_from_message(message: Message) -> list[Intent] | None:
+    """A tapped button carries its tool call; it is run as it is, with the same validation as any call."""
+    if not isinstance(message.intent, dict) or not isinstance(message.intent.get("tool"), str):
+        return None
+    args = message.intent.get("args")
+    return [Intent(message.intent["tool"], args if isinstance(args, dict) else {})]
+
+
 def rules_match(text: str, language: str) -> list[Intent] | None:
     for phrasebook in get_registry().phrasebooks():
         intents = phrasebook.match(text, language)
@@ -87,13 +95,17 @@ def brain_answer(message: Message) -> Answer:
     with translation.override(message.language):
         if member is None or not member.is_active:
             return refusal(message)
-        if not text:
+        if not text and not message.intent:
             return Answer(text=_("I got an empty message. Write “help” to see what I can do."), path=Path.FALLBACK)
         ctx = ToolContext(member=member, conversation=message.conversation, message=message, language=message.language)
-        intents = rules_match(text, message.language)
+        intents = intent_from_message(message) or rules_match(text, message.language)
         if intents:
             calls = [tool_execute(ctx=ctx, intent=intent, call_id=f"rules-{n}") for n, intent in enumerate(intents)]
-            return Answer(text="\n".join(call.result.get("text", "") for call in calls), path=Path.RULES)
+            return Answer(
+                text="\n".join(call.result.get("text", "") for call in calls),
+                path=Path.RULES,
+                raw={"acknowledge": all(call.ok and call.result.get("acknowledge") for call in calls)},
+            )
         if llm_configured():
             answer = llm_answer(message, ctx)
             if answer is not None:

@@ -134,6 +134,8 @@ class Message(models.Model):
     kind = models.CharField(max_length=32, default="text", help_text="text, reaction, interactive, audio, template…")
     text = models.TextField(blank=True)
     raw = models.JSONField(default=dict, blank=True)
+    # A tool call the channel already knows (a tapped button): the brain runs it without interpreting text.
+    intent = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices)
     path = models.CharField(max_length=10, choices=Path.choices, blank=True)
     language = models.CharField(max_length=5, blank=True)

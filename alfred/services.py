@@ -13,14 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from alfred.models import Conversation, Direction, Member, Message, Status
+
+if TYPE_CHECKING:
+    from alfred.brain import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +83,7 @@ def message_record_inbound(
     raw: dict[str, Any],
     kind: str = "text",
     received_at: datetime | None = None,
+    intent: dict[str, Any] | None = None,
 ) -> tuple[Message, bool]:
     """Store an inbound message once and queue its handling. Returns ``(message, created)``.
 
@@ -101,6 +106,7 @@ def message_record_inbound(
                 "kind": kind,
                 "text": clean_text(text),
                 "raw": json_storable(raw),
+                "intent": intent,
                 "status": Status.RECEIVED,
                 "created_at": received_at or now,
             },
@@ -166,7 +172,7 @@ def message_handle(message_id: int) -> None:
     if message is None:
         return
     try:
-        answer = brain_answer(message)
+        answer = inbound_prepare(message) or brain_answer(message)
     except Exception as exc:
         logger.exception("message %s: handling failed", message.pk)
         with transaction.atomic():
@@ -177,6 +183,19 @@ def message_handle(message_id: int) -> None:
         if answer.text:
             conversation_reply(inbound=message, text=answer.text, kind=answer.kind, raw=answer.raw)
         _finish(message, status=answer.status, path=answer.path, error=answer.error)
+
+
+def inbound_prepare(message: Message) -> "Answer | None":
+    """The channel's own work before the brain (download and transcribe a voice note, mark as read…).
+
+    ``ALFRED_INBOUND_PREPARERS`` maps a channel to ``prepare(message) -> Answer | None``; a preparer may
+    change ``message.text`` in place, or return the answer itself (e.g. "voice notes are not enabled").
+    """
+    path = settings.ALFRED_INBOUND_PREPARERS.get(message.channel)
+    if not path:
+        return None
+    prepare: Callable[[Message], Answer | None] = import_string(path)
+    return prepare(message)
 
 
 def apology(language: str) -> str:

@@ -27,3 +27,16 @@ def llm_configured() -> bool:
 def llm_answer(message: "Message", ctx: "ToolContext") -> LLMAnswer | None:
     """Run one tool-calling turn for ``message``; None when the LLM cannot help (not configured, down)."""
     return None
+
+
+class TranscriptionUnavailable(Exception):
+    """Transcription is not configured, or the endpoint failed; the caller tells the user politely."""
+
+
+def transcription_configured() -> bool:
+    return False
+
+
+def transcribe(*, audio: bytes, filename: str, mime_type: str, language: str | None = None) -> str:
+    """The text of a voice note. Raises ``TranscriptionUnavailable`` when it cannot be had."""
+    raise TranscriptionUnavailable("transcription is not configured")

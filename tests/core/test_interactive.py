@@ -1,0 +1,60 @@
+import json
+
+import pytest
+
+from alfred.interactive import button_id, intent_from_button_id
+from alfred.models import Channel, Direction, Message, ToolCall
+from alfred.services import message_record_inbound
+
+
+def test_a_button_id_round_trips_its_tool_call():
+    value = button_id("ping", {"note": "ñ"})
+
+    assert intent_from_button_id(value) == {"tool": "ping", "args": {"note": "ñ"}}
+
+
+@pytest.mark.parametrize("value", ["", "hello", "alfred:", "alfred:{bad json", 'alfred:{"args": {}}', "alfred:[1]"])
+def test_ids_alfred_did_not_make_carry_no_intent(value):
+    assert intent_from_button_id(value) is None
+
+
+def test_a_button_id_longer_than_whatsapp_allows_is_refused():
+    with pytest.raises(ValueError, match="longer than 256"):
+        button_id("ping", {"note": "x" * 300})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tapped_button_runs_its_tool_without_reading_the_text(member):
+    message, _ = message_record_inbound(
+        channel=Channel.CONSOLE,
+        provider_message_id="tap-1",
+        conversation_external_id="console:tap",
+        sender=member,
+        text="Done ✅",
+        raw={},
+        kind="interactive",
+        intent=intent_from_button_id(button_id("ping", {})),
+    )
+
+    message.refresh_from_db()
+    assert message.path == "rules"
+    assert ToolCall.objects.get(message=message).tool == "ping"
+    assert Message.objects.get(direction=Direction.OUTBOUND).text == "pong"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_button_naming_an_unknown_tool_is_recorded_as_a_failed_call_not_a_crash(member):
+    message, _ = message_record_inbound(
+        channel=Channel.CONSOLE,
+        provider_message_id="tap-2",
+        conversation_external_id="console:tap",
+        sender=member,
+        text="?",
+        raw={},
+        kind="interactive",
+        intent={"tool": "launch_rockets", "args": {}},
+    )
+
+    call = ToolCall.objects.get(message=message)
+    assert not call.ok
+    assert "Unknown tool" in json.dumps(call.result)
