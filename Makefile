@@ -26,9 +26,7 @@ $(VENV)/.dev: $(VENV)/.uv requirements/dev.txt
 
 chat: $(VENV)/.home ## Talk to Alfred-Home in the terminal (SQLite, inline tasks, demo family)
 	@mkdir -p var
-	@env -u DATABASE_URL -u REDIS_URL $(PY) manage.py migrate -v0 --settings=settings.home
-	@env -u DATABASE_URL -u REDIS_URL $(PY) manage.py seed_demo --settings=settings.home >/dev/null
-	@env -u DATABASE_URL -u REDIS_URL $(PY) manage.py chat --settings=settings.home
+	@env -u DATABASE_URL -u REDIS_URL -u INSTANCE $(PY) manage.py chat --setup --settings=settings.home
 
 test: $(VENV)/.dev ## Run the whole suite on real Postgres + Redis, under each instance's settings
 	@bash scripts/test.sh

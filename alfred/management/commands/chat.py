@@ -2,16 +2,21 @@
 
 import json
 import sys
+from io import StringIO
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from alfred.checks import assert_startup_checks
 from alfred.console import console_exchange, member_for_console
 
 
 class Command(BaseCommand):
     help = "Chat with Alfred. With a message: one reply and exit. Without: an interactive prompt (Ctrl-D leaves)."
+    # Only Alfred's own checks: the full set loads every URL module and costs a second at each start.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("message", nargs="?", help="One message to send; omit for an interactive chat.")
@@ -20,8 +25,16 @@ class Command(BaseCommand):
             "--json", action="store_true", help='Print one line: {"reply", "path", "actions"} (one-message mode).'
         )
         parser.add_argument("--timeout", type=float, default=30.0, help="Seconds to wait for a worker's reply.")
+        parser.add_argument(
+            "--setup", action="store_true", help="Migrate and seed the demo data first (what `make chat` does)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        assert_startup_checks()
+        if options["setup"]:
+            # One process for set-up and chat, so a second `make chat` reaches the prompt in about a second.
+            call_command("migrate", verbosity=0, interactive=False)
+            call_command("seed_demo", stdout=StringIO())
         sender = options["sender"]
         if options["message"] is not None:
             exchange = console_exchange(options["message"], sender=sender, timeout=options["timeout"])
@@ -51,6 +64,8 @@ class Command(BaseCommand):
             except (EOFError, KeyboardInterrupt):
                 self.stdout.write("")
                 return
+            if not line.strip():
+                continue
             exchange = console_exchange(line, sender=sender, timeout=timeout)
             self.stdout.write(f"alfred ({exchange.path or exchange.status})> {exchange.reply}")
             sys.stdout.flush()
