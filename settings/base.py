@@ -210,6 +210,12 @@ def instance_settings(instance: str) -> dict[str, Any]:
             },
             "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
             "root": {"handlers": ["console"], "level": LOG_LEVEL},
-            "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
+            "loggers": {
+                "django.db.backends": {"level": "INFO"},
+                "celery.app.trace": {"level": "WARNING"},
+                # The HTTP clients under openai log every request at INFO; our own lines say what matters.
+                "httpx": {"level": "WARNING"},
+                "httpx2": {"level": "WARNING"},
+            },
         },
     }

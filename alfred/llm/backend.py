@@ -5,6 +5,7 @@ so it works with OpenAI and any compatible server (Ollama, llama.cpp, vLLM, Azur
 imported inside the methods: a process pays its memory only once it actually talks to a model.
 """
 
+import email.utils
 import json
 import logging
 import time
@@ -23,8 +24,31 @@ logger = logging.getLogger(__name__)
 # 429, 5xx, timeouts and dropped connections are retried by the client itself, with exponential backoff
 # that honours Retry-After; more than twice would only keep a worker (and the user) waiting.
 MAX_RETRIES = 2
+# A server asking us to wait longer than this is not retried: the user gets the fallback now rather than a
+# reply minutes later, and the turn stays well inside the worker's handling lease.
+MAX_RETRY_AFTER_SECONDS = 10.0
 # OpenAI's own limit for one transcription upload.
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return float(value) / divisor
+        except ValueError:
+            parsed = email.utils.parsedate_tz(value)
+            return None if parsed is None else email.utils.mktime_tz(parsed) - time.time()
+    return None
+
+
+def _no_long_waits(response: Any) -> None:
+    """httpx response hook: the client obeys ``x-should-retry``, so a long Retry-After ends the retries."""
+    wait = retry_after_seconds(response.headers)
+    if wait is not None and wait > MAX_RETRY_AFTER_SECONDS:
+        response.headers["x-should-retry"] = "false"
 
 
 class BackendError(Exception):
@@ -96,6 +120,7 @@ class OpenAIBackend(Backend):
                 base_url=self.base_url or "https://api.openai.com/v1",
                 timeout=self.timeout,
                 max_retries=MAX_RETRIES,
+                http_client=openai.DefaultHttpxClient(event_hooks={"response": [_no_long_waits]}),
             )
         return self._client
 

@@ -18,6 +18,7 @@ The rules that make a turn safe and cheap:
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,10 +94,16 @@ class Turn:
 
     def run(self) -> LLMAnswer:
         max_rounds = settings.ALFRED_LLM_MAX_TOOL_ROUNDS
+        # Past half the handling lease no new round starts: the sweeper must never find this message
+        # abandoned and hand it to a second worker while this one is still talking to the model.
+        deadline = time.monotonic() + settings.ALFRED_HANDLING_LEASE_SECONDS / 2
         for round_no in range(1, max_rounds + 2):
             last = round_no > max_rounds
             record = self.journal.get(round_no)
             if record is None:
+                if time.monotonic() > deadline:
+                    logger.warning("message %s: LLM turn deadline passed before round %s", self.message.pk, round_no)
+                    return self.degraded("llm_unavailable: turn deadline passed")
                 try:
                     completion = get_backend().complete(
                         messages=self.messages,

@@ -165,3 +165,26 @@ def test_a_turn_run_again_after_its_worker_died_replays_the_journal_and_runs_no_
     # The second run asked the model only for the round that had not been answered.
     assert len(openai_api.chat_requests) == before + 1
     assert list(LLMCompletion.objects.filter(message=message, ok=True).values_list("round", flat=True)) == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_429_asking_for_a_long_wait_is_not_retried_and_the_user_gets_the_fallback_now(member, openai_api):
+    openai_api.script(Fail(429, retry_after="30"), Reply("too late to matter"))
+
+    result = chat_json("what should we cook tonight?")
+
+    assert_fell_back_and_marked(result)
+    assert "RateLimitError 429" in inbound().error
+    assert len(openai_api.chat_requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_new_round_starts_past_half_the_handling_lease(member, openai_api, llm_skills, settings):
+    settings.ALFRED_HANDLING_LEASE_SECONDS = 1  # rounds may start for half a second
+    openai_api.script(Slow(0.7, Calls(call("list_add", {"items": ["milk"]}))), Reply("never asked"))
+
+    result = chat_json("milk please, we ran out")
+
+    assert result["reply"] == "Added milk."
+    assert len(openai_api.chat_requests) == 1
+    assert inbound().error == "llm_unavailable: turn deadline passed"
