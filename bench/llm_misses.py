@@ -88,6 +88,20 @@ def _offered_tools() -> set[str]:
     return set(get_registry().tools)
 
 
+def _prompt_makeup() -> str:
+    """Where the prompt tokens go: the fixed part of every first completion, whatever the message."""
+    from alfred.llm.backend import estimate_tokens
+    from alfred.llm.prompts import system_prompt, tool_specs
+    from alfred.models import Member
+    from alfred.registry import get_registry
+
+    tools = tool_specs(get_registry())
+    system = estimate_tokens(system_prompt(member=Member(name="Ana"), language="en"))
+    schemas = estimate_tokens(json.dumps(tools))
+    each = schemas // max(1, len(tools))
+    return f"system prompt {system}, tool schemas {schemas} for {len(tools)} tools (≈ {each} each)"
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -103,6 +117,8 @@ def llm_report(misses: list[dict[str, Any]]) -> None:
         return
     # Measure, do not ration: the budget and the member rate are lifted for the run.
     with override_settings(ALFRED_LLM_DAILY_TOKEN_BUDGET=0, ALFRED_LLM_MEMBER_COMPLETIONS_PER_HOUR=0):
+        # The first turn of a process also imports openai and builds the client: shown apart, not averaged in.
+        cold = _run_one(misses[0])["seconds"]
         results = [_run_one(miss) for miss in misses]
     n = len(results)
     totals = [r["prompt_tokens"] + r["completion_tokens"] for r in results]
@@ -127,7 +143,8 @@ def llm_report(misses: list[dict[str, Any]]) -> None:
     failed = [r["error"] for r in results if r["fell_back"]]
     print(f"  fell back (no LLM answer): {len(failed)}/{n}" + (f", e.g. {failed[0]}" if failed else ""))
     p50, p95 = (1000 * _percentile([r["seconds"] for r in results], share) for share in (0.5, 0.95))
-    print(f"  time per message: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    print(f"  time per message: p50 {p50:.0f} ms, p95 {p95:.0f} ms (first turn of the process: {1000 * cold:.0f} ms)")
+    print(f"  prompt make-up (≈ 4 characters a token): {_prompt_makeup()}")
     cost = statistics.mean(r["cost"] for r in results)
     print(
         f"  estimated cost: {cost:.6f} per message, {1000 * cost:.3f} per 1,000 messages "

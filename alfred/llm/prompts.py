@@ -16,7 +16,8 @@ from alfred.registry import Registry
 MEMORY_CHARS = 600
 # Tool output beyond this is cut before the model sees it (the ToolCall row keeps all of it).
 TOOL_OUTPUT_CHARS = 4000
-LANGUAGE_NAMES = dict(Language.choices)
+# The prompt is in English, so the language is named in English too.
+LANGUAGE_NAMES: dict[str, str] = {Language.EN: "English", Language.ES: "Spanish"}
 
 
 def system_prompt(*, member: Member, language: str) -> str:

@@ -5,20 +5,9 @@ from types import ModuleType
 
 import pytest
 
-from alfred.llm.backend import _backend_for
 from alfred.registry import get_registry
 from tests.core import llm_skills as llm_skills_module
-from tests.standins.openai_api import OpenAIStandIn, llm_settings
-
-
-@pytest.fixture
-def openai_api(settings) -> Iterator[OpenAIStandIn]:
-    """A running stand-in, with Alfred's LLM settings pointing at it."""
-    with OpenAIStandIn() as api:
-        for name, value in llm_settings(api).items():
-            setattr(settings, name, value)
-        yield api
-    _backend_for.cache_clear()
+from tests.standins.openai_api import openai_api  # noqa: F401  (a fixture, registered by the import)
 
 
 @pytest.fixture

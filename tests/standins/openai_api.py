@@ -9,6 +9,7 @@ assert on the prompt and the tools that were offered.
         ... settings OPENAI_BASE_URL = api.base_url ...
         api.chat_requests[0]["tools"]
 
+Tests get one from the ``openai_api`` fixture below (import it into a conftest.py).
 Script steps: ``Reply(text)``, ``Calls(call(name, args, id=…), …)`` (args may be a raw string, e.g.
 malformed JSON), ``Fail(status, retry_after=…)``, ``Slow(seconds, step)`` and ``Model(fn)`` — ``fn``
 receives the request body and returns a step, to play a model that reacts to what it is shown. When
@@ -24,12 +25,14 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 Body = dict[str, Any]
 
@@ -267,3 +270,16 @@ def llm_settings(api: OpenAIStandIn, **extra: Any) -> dict[str, Any]:
         "OPENAI_MODEL": "stand-in-1",
         **extra,
     }
+
+
+@pytest.fixture
+def openai_api(settings: Any) -> Iterator[OpenAIStandIn]:
+    """A running stand-in with Alfred's LLM settings pointing at it. Import it into a conftest.py to use it
+    (``from tests.standins.openai_api import openai_api``)."""
+    from alfred.llm.backend import _backend_for
+
+    with OpenAIStandIn() as api:
+        for name, value in llm_settings(api).items():
+            setattr(settings, name, value)
+        yield api
+    _backend_for.cache_clear()
