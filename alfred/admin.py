@@ -1,9 +1,16 @@
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
 
-from alfred.models import Conversation, Member, Message, ToolCall
+from alfred.models import Conversation, LLMCompletion, Member, Message, PendingAction, ToolCall
 
 
 @admin.register(Member)
@@ -31,6 +38,28 @@ class ToolCallInline(admin.TabularInline):
         return False
 
 
+class LLMCompletionInline(admin.TabularInline):
+    model = LLMCompletion
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "round",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "latency_ms",
+        "cost",
+        "ok",
+        "error",
+        "finish_reason",
+        "response",
+        "created_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     """The message log: read-only, because it is the record of what happened."""
@@ -39,7 +68,7 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("status", "path", "channel", "direction", "kind", "proactive")
     search_fields = ("text", "provider_message_id", "sender__name", "error")
     date_hierarchy = "created_at"
-    inlines = [ToolCallInline]
+    inlines = [ToolCallInline, LLMCompletionInline]
     list_select_related = ("sender",)
 
     @admin.display(description="text")
@@ -54,3 +83,76 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LLMCompletion)
+class LLMCompletionAdmin(ReadOnlyAdmin):
+    """Every call to the LLM endpoint, with its cost; "Usage per day" sums them against the budget."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "message",
+        "round",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "latency_ms",
+        "cost",
+        "ok",
+        "error",
+    )
+    list_filter = ("kind", "ok", "model")
+    search_fields = ("error", "message__text")
+    date_hierarchy = "created_at"
+    list_select_related = ("message",)
+    change_list_template = "admin/alfred/llmcompletion/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        usage = path("usage/", self.admin_site.admin_view(self.usage_view), name="alfred_llmcompletion_usage")
+        return [usage, *super().get_urls()]
+
+    def usage_view(self, request: HttpRequest) -> HttpResponse:
+        since = timezone.localdate() - timedelta(days=30)
+        days = (
+            LLMCompletion.objects.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+            .filter(day__gte=since)
+            .values("day")
+            .annotate(
+                completions=Count("id"),
+                failed=Count("id", filter=Q(ok=False)),
+                messages=Count("message", distinct=True),
+                prompt_sum=Sum("prompt_tokens"),
+                completion_sum=Sum("completion_tokens"),
+                tokens=Sum(F("prompt_tokens") + F("completion_tokens")),
+                cost=Sum("cost"),
+                latency_ms=Avg("latency_ms"),
+            )
+            .order_by("-day")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "LLM usage per day",
+            "days": list(days),
+            "budget": settings.ALFRED_LLM_DAILY_TOKEN_BUDGET,
+            "model": settings.OPENAI_MODEL,
+        }
+        return TemplateResponse(request, "admin/alfred/llmcompletion/usage.html", context)
+
+
+@admin.register(PendingAction)
+class PendingActionAdmin(ReadOnlyAdmin):
+    """Destructive actions the LLM proposed, and what the user answered."""
+
+    list_display = ("created_at", "member", "tool", "args", "status", "resolved_at")
+    list_filter = ("status", "tool")
+    search_fields = ("tool", "member__name")

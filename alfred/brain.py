@@ -108,8 +108,11 @@ def brain_answer(message: Message) -> Answer:
             )
         if llm_configured():
             answer = llm_answer(message, ctx)
-            if answer is not None:
-                return Answer(text=answer.text, path=Path.LLM)
+            if answer is not None and answer.text:
+                return Answer(text=answer.text, path=answer.path, error=answer.error)
+            # The LLM could not help (down, over budget, empty): the fallback, with the reason on the row.
+            error = answer.error if answer is not None else "llm: no answer"
+            return Answer(text=fallback_text(), path=Path.FALLBACK, error=error)
         return Answer(text=fallback_text(), path=Path.FALLBACK)
 
 

@@ -188,3 +188,82 @@ class ToolCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool}({self.args})"
+
+
+class CompletionKind(models.TextChoices):
+    CHAT = "chat", "Chat completion"
+    TRANSCRIPTION = "transcription", "Transcription"
+
+
+class LLMCompletion(models.Model):
+    """One call to the LLM endpoint, kept for cost, budget and audit. The ok chat rows of a message are
+    also the turn's journal: a retried turn replays them instead of asking the model again."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="completions")
+    kind = models.CharField(max_length=16, choices=CompletionKind.choices, default=CompletionKind.CHAT)
+    round = models.PositiveSmallIntegerField(default=1)
+    model = models.CharField(max_length=100)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    # Some compatible servers report no usage; the tokens are then estimated from the characters sent.
+    tokens_estimated = models.BooleanField(default=False)
+    latency_ms = models.FloatField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0, help_text="Estimate, in the price unit.")
+    ok = models.BooleanField(default=True)
+    error = models.CharField(max_length=200, blank=True)
+    finish_reason = models.CharField(max_length=32, blank=True)
+    # The assistant's answer: {"content": str | None, "tool_calls": [{"id", "key", "name", "arguments", "status"}]}
+    response = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+        verbose_name = "LLM completion"
+        constraints: ClassVar = [
+            # Two runs of the same turn (a worker presumed dead) cannot both journal a round.
+            models.UniqueConstraint(
+                fields=["message", "round"],
+                condition=Q(ok=True, kind="chat"),
+                name="llmcompletion_one_ok_round_per_message",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} round {self.round}: {self.total_tokens} tokens"
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class PendingStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the user"
+    CONFIRMED = "confirmed", "Confirmed and run"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+
+
+class PendingAction(models.Model):
+    """A destructive tool call the LLM proposed. It runs only if the same member's next message says yes."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="pending_actions")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="pending_actions")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="pending_actions")
+    call_key = models.CharField(max_length=64)
+    tool = models.CharField(max_length=64)
+    args = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=PendingStatus.choices, default=PendingStatus.PENDING)
+    resolved_by = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="resolved_actions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["message", "call_key"], name="pendingaction_unique_per_call"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool}({self.args}) [{self.status}]"

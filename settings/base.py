@@ -121,10 +121,32 @@ ALFRED_REFUSAL_EVERY_HOURS: int = env.int("ALFRED_REFUSAL_EVERY_HOURS", default=
 ALFRED_INBOUND_PREPARERS: dict[str, str] = {}
 ALFRED_OUTBOUND_MAX_ATTEMPTS: int = env.int("ALFRED_OUTBOUND_MAX_ATTEMPTS", default=6)
 
-# --- LLM (filled by alfred/llm; empty key = not configured, the brain uses rules + fallback) --------
+# --- LLM (alfred/llm; empty key = not configured, the brain uses rules + fallback) ----------------
+# Optional in every mode, so no secret() default: without a key the LLM layer is simply off.
 OPENAI_API_KEY: str = env("OPENAI_API_KEY", default="")
+# Any OpenAI-compatible server (Ollama, llama.cpp, vLLM, Azure…); empty = api.openai.com.
 OPENAI_BASE_URL: str = env("OPENAI_BASE_URL", default="")
 OPENAI_MODEL: str = env("OPENAI_MODEL", default="gpt-4o-mini")
+# Seconds one request may take; the client retries twice (429/5xx/timeouts), so a call waits ≤ ~3× this.
+ALFRED_LLM_TIMEOUT_SECONDS: float = env.float("ALFRED_LLM_TIMEOUT_SECONDS", default=20.0)
+# Completions that may call tools in one turn; one more, without tools, writes the reply.
+ALFRED_LLM_MAX_TOOL_ROUNDS: int = env.int("ALFRED_LLM_MAX_TOOL_ROUNDS", default=4)
+ALFRED_LLM_MAX_OUTPUT_TOKENS: int = env.int("ALFRED_LLM_MAX_OUTPUT_TOKENS", default=500)
+# Conversation memory: this many earlier exchanges, no older than this many hours.
+ALFRED_LLM_MEMORY_TURNS: int = env.int("ALFRED_LLM_MEMORY_TURNS", default=6)
+ALFRED_LLM_MEMORY_MAX_AGE_HOURS: float = env.float("ALFRED_LLM_MEMORY_MAX_AGE_HOURS", default=6.0)
+# Tokens (prompt + completion) this instance may spend per local day; 0 = no limit. Past it: rules only.
+ALFRED_LLM_DAILY_TOKEN_BUDGET: int = env.int("ALFRED_LLM_DAILY_TOKEN_BUDGET", default=300_000)
+# Completions one member may cause per rolling hour; 0 = no limit. Past it: rules only.
+ALFRED_LLM_MEMBER_COMPLETIONS_PER_HOUR: int = env.int("ALFRED_LLM_MEMBER_COMPLETIONS_PER_HOUR", default=40)
+# Price per 1,000 tokens for the cost estimate (default: gpt-4o-mini list price in USD).
+ALFRED_LLM_COST_PER_1K_INPUT: str = env("ALFRED_LLM_COST_PER_1K_INPUT", default="0.00015")
+ALFRED_LLM_COST_PER_1K_OUTPUT: str = env("ALFRED_LLM_COST_PER_1K_OUTPUT", default="0.0006")
+# A destructive action proposed by the LLM waits this long for the user's "yes".
+ALFRED_LLM_CONFIRM_MINUTES: int = env.int("ALFRED_LLM_CONFIRM_MINUTES", default=10)
+# Voice notes transcribed through the same endpoint (audio.transcriptions); needs OPENAI_API_KEY.
+ALFRED_TRANSCRIPTION_ENABLED: bool = env.bool("ALFRED_TRANSCRIPTION_ENABLED", default=False)
+ALFRED_TRANSCRIPTION_MODEL: str = env("ALFRED_TRANSCRIPTION_MODEL", default="whisper-1")
 
 # --- Celery ---------------------------------------------------------------------------------------
 # Without Redis the tasks run inline in the calling process (embedded mode): same code path, no worker.
@@ -195,6 +217,12 @@ def instance_settings(instance: str) -> dict[str, Any]:
             },
             "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
             "root": {"handlers": ["console"], "level": LOG_LEVEL},
-            "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
+            "loggers": {
+                "django.db.backends": {"level": "INFO"},
+                "celery.app.trace": {"level": "WARNING"},
+                # The HTTP clients under openai log every request at INFO; our own lines say what matters.
+                "httpx": {"level": "WARNING"},
+                "httpx2": {"level": "WARNING"},
+            },
         },
     }

@@ -4,6 +4,7 @@ turn actually needs the model, so processes that never call it do not pay its me
 Until an endpoint is configured the brain skips this layer and answers with the fallback.
 """
 
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,11 +14,18 @@ if TYPE_CHECKING:
     from alfred.models import Message
     from alfred.registry import ToolContext
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class LLMAnswer:
+    """The outcome of a turn. An empty ``text`` means the brain should answer with its fallback;
+    ``error`` is stored on the message either way, so a degraded answer is never silent."""
+
     text: str
     tool_calls: list[str] = field(default_factory=list)
+    path: str = "llm"
+    error: str = ""
 
 
 def llm_configured() -> bool:
@@ -25,8 +33,13 @@ def llm_configured() -> bool:
 
 
 def llm_answer(message: "Message", ctx: "ToolContext") -> LLMAnswer | None:
-    """Run one tool-calling turn for ``message``; None when the LLM cannot help (not configured, down)."""
-    return None
+    """Run one tool-calling turn for ``message``. None when the LLM is not configured; when it is down or
+    over budget, an answer saying so (``path`` fallback, ``error`` set)."""
+    if not llm_configured():
+        return None
+    from alfred.llm.turn import run_turn
+
+    return run_turn(message, ctx)
 
 
 class TranscriptionUnavailable(Exception):
@@ -34,9 +47,13 @@ class TranscriptionUnavailable(Exception):
 
 
 def transcription_configured() -> bool:
-    return False
+    return bool(settings.ALFRED_TRANSCRIPTION_ENABLED and settings.OPENAI_API_KEY)
 
 
 def transcribe(*, audio: bytes, filename: str, mime_type: str, language: str | None = None) -> str:
     """The text of a voice note. Raises ``TranscriptionUnavailable`` when it cannot be had."""
-    raise TranscriptionUnavailable("transcription is not configured")
+    if not transcription_configured():
+        raise TranscriptionUnavailable("transcription is not configured")
+    from alfred.llm.transcription import transcription_run
+
+    return transcription_run(audio=audio, filename=filename, mime_type=mime_type, language=language)
