@@ -67,6 +67,9 @@ class Tool:
     description: str
     # Destructive tools need an explicit request from the user; the LLM layer asks for confirmation.
     destructive: bool = False
+    # Output written by outsiders (emails, web pages): once it is in an LLM turn, that turn may only
+    # repeat tools the user's own request already called (alfred/llm/turn.py).
+    untrusted_output: bool = False
 
     def json_schema(self) -> dict[str, Any]:
         return self.arguments.model_json_schema()
@@ -75,7 +78,7 @@ class Tool:
         return self.func(ctx, **{name: getattr(arguments, name) for name in type(arguments).model_fields})
 
 
-def tool(*, destructive: bool = False) -> Callable[[Callable[..., ToolResult]], Tool]:
+def tool(*, destructive: bool = False, untrusted_output: bool = False) -> Callable[[Callable[..., ToolResult]], Tool]:
     """Make a tool from ``def name(ctx: ToolContext, *, arg: T = default) -> ToolResult``."""
 
     def build(func: Callable[..., ToolResult]) -> Tool:
@@ -91,6 +94,7 @@ def tool(*, destructive: bool = False) -> Callable[[Callable[..., ToolResult]], 
             arguments=arguments,
             description=inspect.cleandoc(func.__doc__ or func.__name__),
             destructive=destructive,
+            untrusted_output=untrusted_output,
         )
 
     return build

@@ -6,10 +6,11 @@ The rules that make a turn safe and cheap:
   call is keyed by (message, call key). A turn that is run again — a worker died, the lease ran out —
   replays the stored completions instead of asking the model again, so it reaches the same tool calls
   and ``tool_execute`` returns the recorded results instead of repeating their effects.
-- **Effects come from the user's words.** Tool calls made before any tool output entered the context
-  set the turn's allow-list. Once a tool's output is in the context (an email, a list written by
-  others…), a call to a tool outside that list is refused and reported, never run: text the user did
-  not write cannot start new kinds of action.
+- **Effects come from the user's words.** Tool calls made before untrusted output entered the context
+  set the turn's allow-list. Once the output of a tool marked ``untrusted_output`` is in the context (an
+  email, anything written by outsiders), a call to a tool outside that list is refused and reported, never
+  run: text the user did not write cannot start new kinds of action. Our own data (the family's list)
+  does not taint the turn, so "check the list and sort it out" still works in one turn.
 - **Destructive tools are never run by the model.** They become a ``PendingAction`` and the user is
   asked; only their next message, if it is a plain yes, runs it (``confirm.py``).
 - **Errors are the model's to fix.** Unknown tools, malformed JSON and arguments that fail validation
@@ -192,14 +193,15 @@ class Turn:
             }
         )
         tainted = self.state.tainted
-        ran_a_tool = False
+        read_untrusted = False
         for call in calls:
             status, answer = self.play_call(call, tainted=tainted)
             call["status"] = status
-            ran_a_tool = ran_a_tool or status in ("ok", "failed")
+            one = self.registry.tools.get(call["name"])
+            read_untrusted = read_untrusted or (status in ("ok", "failed") and one is not None and one.untrusted_output)
             self.messages.append({"role": "tool", "tool_call_id": call["id"], "content": answer})
-        # From the next round on, the context holds text the user did not write.
-        self.state.tainted = tainted or ran_a_tool
+        # From the next round on, the context holds text an outsider wrote.
+        self.state.tainted = tainted or read_untrusted
         LLMCompletion.objects.filter(pk=record.pk).update(response={**record.response, "tool_calls": calls})
 
     def play_call(self, call: dict[str, Any], *, tainted: bool) -> tuple[str, str]:

@@ -54,7 +54,7 @@ def list_clear(ctx: ToolContext) -> ToolResult:
     return ToolResult(text="The list is empty now.")
 
 
-@tool()
+@tool(untrusted_output=True)
 def read_email(ctx: ToolContext) -> ToolResult:
     """Read the user's latest email."""
     CALLS.append("read_email")

@@ -77,18 +77,34 @@ def test_untrusted_tool_output_is_delimited_and_cannot_close_its_own_delimiter(m
 
 
 @pytest.mark.django_db(transaction=True)
-def test_tools_from_the_users_own_request_may_run_again_after_tool_output_but_no_others(member, openai_api, llm_skills):
+def test_tools_from_the_users_own_request_may_run_again_after_untrusted_output_but_no_others(
+    member, openai_api, llm_skills
+):
     openai_api.script(
-        Calls(call("list_show")),
-        Calls(call("list_show"), call("list_add", {"items": ["wine"]})),
-        Reply("Here is your list."),
+        Calls(call("read_email")),
+        Calls(call("read_email"), call("list_add", {"items": ["wine"]})),
+        Reply("Here is your email."),
     )
 
-    result = chat_json("what is on the list right now?")
+    result = chat_json("read me my latest email")
 
-    assert [a["tool"] for a in result["actions"]] == ["list_show", "list_show"]
+    assert [a["tool"] for a in result["actions"]] == ["read_email", "read_email"]
     assert llm_skills.SHOPPING == []
     assert "list_add" in result["reply"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_our_own_data_then_changing_it_in_the_same_turn_is_allowed(member, openai_api, llm_skills):
+    openai_api.script(
+        Calls(call("list_show")),
+        Calls(call("list_add", {"items": ["cereal"]})),
+        Reply("Added cereal."),
+    )
+
+    result = chat_json("check the list and make sure we have cereal")
+
+    assert [a["tool"] for a in result["actions"]] == ["list_show", "list_add"]
+    assert llm_skills.SHOPPING == ["cereal"]
 
 
 @pytest.mark.django_db(transaction=True)
