@@ -84,13 +84,13 @@ class Unit(models.TextChoices):
     G = "g", "g"
     L = "l", "l"
     ML = "ml", "ml"
-    LOAF = "loaf", _("loaf")
-    PACK = "pack", _("pack")
-    BOTTLE = "bottle", _("bottle")
-    CAN = "can", _("can")
-    BOX = "box", _("box")
-    BAG = "bag", _("bag")
-    JAR = "jar", _("jar")
+    LOAF = "loaf", "loaf"
+    PACK = "pack", "pack"
+    BOTTLE = "bottle", "bottle"
+    CAN = "can", "can"
+    BOX = "box", "box"
+    BAG = "bag", "bag"
+    JAR = "jar", "jar"
 
 
 class ItemState(models.TextChoices):
