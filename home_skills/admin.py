@@ -3,8 +3,10 @@ auto-escaping (no ``mark_safe``/``format_html`` on user text), so a "<script>" i
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -27,10 +29,16 @@ from home_skills.models import (
     ShoppingList,
 )
 
+# Item names are TextFields (any length is kept) but read as one line.
+ONE_LINE_NAMES: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
+    models.TextField: {"widget": forms.TextInput(attrs={"size": 40})}
+}
+
 
 class ItemInline(admin.TabularInline):
     model = Item
     extra = 1
+    formfield_overrides = ONE_LINE_NAMES
     fields = ("name", "quantity", "unit", "aisle", "note", "state", "added_by", "bought_at", "bought_by")
     readonly_fields = ("bought_at", "bought_by")
     autocomplete_fields = ("aisle",)
@@ -79,6 +87,7 @@ class ItemAdmin(admin.ModelAdmin):
     search_fields = ("name", "note", "normalised_name")
     list_select_related = ("shopping_list", "aisle", "added_by")
     autocomplete_fields = ("aisle",)
+    formfield_overrides = ONE_LINE_NAMES
     readonly_fields = ("normalised_name", "added_at", "bought_at", "bought_by")
     actions = ["mark_bought", "clear_bought"]
 

@@ -1,6 +1,8 @@
 """The built-in aisle dictionary (English + Spanish). A migration loads it into the database, where the
 admin edits it; ``aisle_for`` reads the database, never this module."""
 
+from typing import Any
+
 # (name_en, name_es, emoji, position, comma-separated keywords in both languages; plural or accents optional)
 BUILTIN_AISLES: list[tuple[str, str, str, int, str]] = [
     (
@@ -109,3 +111,16 @@ BUILTIN_AISLES: list[tuple[str, str, str, int, str]] = [
 
 def keywords_of(text: str) -> list[str]:
     return [" ".join(keyword.split()) for keyword in text.split(",") if keyword.strip()]
+
+
+def load_builtin(aisle_model: Any, keyword_model: Any) -> None:
+    """Create the built-in aisles and keywords that are missing (rows the family edited are left alone).
+    Takes the model classes so the data migration can pass its historical models."""
+    from home_skills.text import name_key
+
+    for name_en, name_es, emoji, position, keywords in BUILTIN_AISLES:
+        aisle, _created = aisle_model.objects.get_or_create(
+            name_en=name_en, defaults={"name_es": name_es, "emoji": emoji, "position": position}
+        )
+        for keyword in keywords_of(keywords):
+            keyword_model.objects.get_or_create(keyword=name_key(keyword), defaults={"aisle": aisle})

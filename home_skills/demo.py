@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from alfred.models import Member
 from home_skills import selectors, services
-from home_skills.models import Chore, ShoppingList
+from home_skills.aisles import load_builtin
+from home_skills.models import Aisle, AisleKeyword, Chore, ShoppingList
 
 LISTS = [
     {"name": "groceries", "is_default": True, "aliases": "shopping, grocery, compra, la compra, súper, super"},
@@ -20,6 +21,9 @@ CHORES = [
 
 
 def seed() -> None:
+    # The dictionary normally comes with the migrations; a flushed database gets it back here.
+    if not AisleKeyword.objects.exists():
+        load_builtin(Aisle, AisleKeyword)
     for spec in LISTS:
         if not ShoppingList.objects.filter(name=spec["name"]).exists():
             if spec["is_default"] and ShoppingList.objects.filter(is_default=True).exists():

@@ -4,17 +4,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from home_skills.aisles import BUILTIN_AISLES, keywords_of
-    from home_skills.text import name_key
+    from home_skills.aisles import load_builtin
 
-    Aisle = apps.get_model("home_skills", "Aisle")
-    AisleKeyword = apps.get_model("home_skills", "AisleKeyword")
-    for name_en, name_es, emoji, position, keywords in BUILTIN_AISLES:
-        aisle, _ = Aisle.objects.get_or_create(
-            name_en=name_en, defaults={"name_es": name_es, "emoji": emoji, "position": position}
-        )
-        for keyword in keywords_of(keywords):
-            AisleKeyword.objects.get_or_create(keyword=name_key(keyword), defaults={"aisle": aisle})
+    load_builtin(apps.get_model("home_skills", "Aisle"), apps.get_model("home_skills", "AisleKeyword"))
 
 
 def unload(apps, schema_editor):
