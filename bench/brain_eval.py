@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,30 @@ def setup_django(database: Path) -> None:
     # A fresh database of our own, whatever .env says: the evaluation never touches real data.
     settings.DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database)}
     django.setup()
+
+
+# Messages built to make regular expressions backtrack; the rules must stay fast on all of them.
+ADVERSARIAL = [
+    "add " + " " * 1990 + "x",
+    "add " + ", " * 990 + "x",
+    "new chore x for " + "y" * 60 + "1",
+    "add chore x every " + "monday and " * 150 + "1",
+    "we need " + "a and " * 300,
+    "add " + "x" * 1996,
+    "add " + "😀" * 1000,
+    "done with " + "the " * 400,
+    "who " + "is doing " * 200 + "the dishes today",
+    "añade " + "leche y " * 240,
+]
+
+
+def adversarial_worst(match: Callable[[str, str], object]) -> tuple[float, str]:
+    worst = (0.0, "")
+    for text in ADVERSARIAL:
+        started = time.perf_counter()
+        match(text[:2000], "en")
+        worst = max(worst, (time.perf_counter() - started, text))
+    return worst
 
 
 def main() -> int:
@@ -52,6 +77,9 @@ def main() -> int:
         lines = sum(len(r.results) for r in reports)
         print(format_report(reports, details=not quiet))
         print(f"{lines} lines in {elapsed * 1000:.0f} ms ({elapsed * 1000 / max(lines, 1):.1f} ms per line)")
+
+        slowest, text = adversarial_worst(rules_match)
+        print(f"adversarial inputs (2,000-character floods): slowest {slowest * 1000:.1f} ms ({text[:24]!r}…)")
 
         misses = [result.as_dict() for report in reports for result in report.misses]
         hook = Path(__file__).with_name("llm_misses.py")

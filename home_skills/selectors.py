@@ -12,7 +12,16 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from alfred.models import Member
-from home_skills.models import Aisle, AisleKeyword, Chore, ChoreCompletion, Item, ItemState, ShoppingList
+from home_skills.models import (
+    Aisle,
+    AisleKeyword,
+    Chore,
+    ChoreCompletion,
+    ChoreReminder,
+    Item,
+    ItemState,
+    ShoppingList,
+)
 from home_skills.text import name_key, simplify
 from home_skills.vocabulary import CHORE_SYNONYMS
 
@@ -331,3 +340,25 @@ def chores_due_for(member: Member, *, day: date) -> list[Chore]:
     return list(
         Chore.objects.filter(is_active=True, current_assignee=member, next_due__lte=day).order_by("next_due", "title")
     )
+
+
+# --- morning reminders ---------------------------------------------------------------------------------
+
+REMINDER_HOUR = 8
+# A worker that was down at 08:00 still sends the morning reminder until this hour, never later.
+REMINDER_LATEST_HOUR = 12
+
+
+def reminders_pending(*, now: datetime | None = None) -> list[tuple[int, date]]:
+    """(member id, local date) for members whose local morning has come and who have no reminder yet."""
+    now = now or timezone.now()
+    pending = []
+    for member in Member.objects.filter(is_active=True, wa_id__isnull=False):
+        local = now.astimezone(member_zone(member))
+        if not REMINDER_HOUR <= local.hour < REMINDER_LATEST_HOUR:
+            continue
+        if ChoreReminder.objects.filter(member=member, local_date=local.date()).exists():
+            continue
+        if chores_due_for(member, day=local.date()):
+            pending.append((member.pk, local.date()))
+    return pending

@@ -37,9 +37,6 @@ MAX_QUANTITY = Decimal(10_000)
 MAX_NAME_CHARS = 1000
 MAX_TITLE_CHARS = 100
 MAX_SNOOZE_DAYS = 60
-REMINDER_HOUR = 8
-# A worker that was down at 08:00 still sends the morning reminder until this hour, never later.
-REMINDER_LATEST_HOUR = 12
 MAX_REMINDER_BUTTONS = 3
 # Pairs that add up once converted to the smaller unit.
 CONVERTIBLE = {("kg", "g"): 1000, ("l", "ml"): 1000}
@@ -437,21 +434,6 @@ def chore_snooze_days(*, chore: Chore, days: int, today: date) -> Chore:
 
 
 # --- morning reminders --------------------------------------------------------------------------------
-
-
-def reminders_pending(*, now: datetime | None = None) -> list[tuple[int, date]]:
-    """(member id, local date) for members whose local morning has come and who have no reminder yet."""
-    now = now or timezone.now()
-    pending = []
-    for member in Member.objects.filter(is_active=True, wa_id__isnull=False):
-        local = now.astimezone(selectors.member_zone(member))
-        if not REMINDER_HOUR <= local.hour < REMINDER_LATEST_HOUR:
-            continue
-        if ChoreReminder.objects.filter(member=member, local_date=local.date()).exists():
-            continue
-        if selectors.chores_due_for(member, day=local.date()):
-            pending.append((member.pk, local.date()))
-    return pending
 
 
 def chore_reminder_record(*, member: Member, local_date: date) -> Message | None:

@@ -6,12 +6,12 @@ from datetime import date
 from celery import shared_task
 
 from alfred.models import Member
-from home_skills import services
+from home_skills import selectors, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def chore_reminders_dispatch() -> None:
-    for member_id, local_date in services.reminders_pending():
+    for member_id, local_date in selectors.reminders_pending():
         chore_reminder_send.delay(member_id, local_date.isoformat())
 
 

@@ -183,13 +183,15 @@ ADD_CHORE = re.compile(
     r"(?:anade|agrega|crea|anadir|crear|pon|apunta|nueva)\s+(?:una\s+)?(?:nueva\s+)?tarea(?:\s+nueva)?|"
     r"tarea\s+nueva|nueva\s+tarea)\s*[:-]?\s*(?P<rest>.+)$"
 )
-NAMES = r"[a-z]+(?:\s*(?:,|and|y|&)\s*[a-z]+)*"
+# Separators need their spaces: "y" or "and" inside a word must not split it (and cannot backtrack).
+LIST_GLUE = r"(?:\s*,\s*(?:(?:and|y)\s+)?|\s+(?:and|y|&)\s+|\s*&\s*)"
+NAMES = rf"[a-z]+(?:{LIST_GLUE}[a-z]+)*"
 ASSIGNEES_TAIL = re.compile(
     r"(?:\s*,\s*|\s+|^)(?:and\s+|y\s+)?(?:assign(?:ed)?\s+(?:it\s+)?to|for|para|asignala\s+a|asignalo\s+a|asignada\s+a|"
     rf"asignado\s+a|asignasela\s+a|asigna(?:la|lo)?\s+a|que\s+(?:la|lo)\s+haga)\s+(?P<names>{NAMES})$"
 )
 WEEKDAY = "|".join(sorted(WEEKDAY_WORDS, key=len, reverse=True))
-DAY_LIST = rf"(?:{WEEKDAY})(?:\s*(?:,|and|y|&)\s*(?:(?:on|los)\s+)?(?:{WEEKDAY}))*"
+DAY_LIST = rf"(?:{WEEKDAY})(?:{LIST_GLUE}(?:(?:on|los)\s+)?(?:{WEEKDAY}))*"
 RECURRENCES: list[tuple[str, str]] = [
     (
         r"every\s+(?:other|second)\s+week|every\s+(?:two|2)\s+weeks|fortnightly|biweekly|"
@@ -312,7 +314,7 @@ class ChoresPhrasebook:
         args: dict[str, Any] = {}
         assignees = ASSIGNEES_TAIL.search(rest.folded)
         if assignees:
-            names = [n for n in re.split(r"\s*(?:,|\band\b|\by\b|&)\s*", assignees.group("names")) if n]
+            names = [n for n in re.split(LIST_GLUE, assignees.group("names")) if n]
             args["assignees"] = [member_name(name) for name in names]
             rest = rest.cut(0, assignees.start())
         recurrence = RECURRENCE_TAIL.search(rest.folded)

@@ -11,19 +11,21 @@ from dataclasses import dataclass
 from home_skills.text import fold
 from home_skills.vocabulary import DAY_WORDS, NUMBER_WORDS
 
-# Said before the request: greetings, addressing Alfred, politeness, "can you".
+# Said before the request: greetings, addressing Alfred, politeness, "can you" (matched from the start).
 LEADING_FILLER = re.compile(
-    r"^(?:[\s,.:;!¿¡-]|"
+    r"(?:[\s,.:;!¿¡-]|"
     r"(?:hey|hi|hello|hiya|hola|oye|oiga|ok|okay|vale|bueno|so|right|please|pls|plz|por favor|porfa|porfavor|"
     r"can you|could you|can u|could u|would you|will you|would u|alfred|puedes|podrias|me puedes|me podrias|"
     r"quick one|una cosa)(?![a-z0-9']))+"
 )
-# Said after it: politeness, thanks, laughter, "again", "too".
-TRAILING_FILLER = re.compile(
-    r"(?:[\s,.:;!]|"
+# Said after it: politeness, thanks, laughter, "again", "too". Matched on the last few characters only
+# (every word here is shorter than the window), so a message of 2,000 commas costs nothing.
+TRAILING_WORD = re.compile(
     r"(?<![a-z0-9'])(?:please|pls|plz|por favor|porfa|porfavor|thanks|thank you|thx|ty|gracias|alfred|lol|haha|"
-    r"hahaha|jaja|jajaja|xd|asap|again|too|tambien|as well|for me|por fa|de nuevo|otra vez|thanks alfred))+$"
+    r"hahaha|jaja|jajaja|xd|asap|again|too|tambien|as well|for me|por fa|de nuevo|otra vez)$"
 )
+TRAILING_WINDOW = 24
+TRAILING_MARKS = " ,.:;!"
 # Question and exclamation marks split clauses ("me mandas la lista? estoy en el súper").
 CLAUSE_MARKS = str.maketrans({"?": ",", "¿": ",", "!": ",", "¡": ",", "\n": ","})
 DAY_PATTERN = "|".join(sorted(DAY_WORDS, key=len, reverse=True))
@@ -39,23 +41,19 @@ class Utterance:
 
     @classmethod
     def of(cls, text: str) -> "Utterance":
-        original = text.strip()
-        folded = fold(original).translate(CLAUSE_MARKS)
+        original, folded = collapse_spaces(text, fold(text).translate(CLAUSE_MARKS))
         start, end = 0, len(folded)
-        while True:
-            core = folded[start:end]
-            lead = LEADING_FILLER.match(core)
-            trail = TRAILING_FILLER.search(core)
-            moved = False
-            if lead and lead.end() > 0:
-                start += lead.end()
-                moved = True
-            core = folded[start:end]
-            trail = TRAILING_FILLER.search(core)
-            if trail and trail.start() < len(core):
-                end = start + trail.start()
-                moved = True
-            if not moved or start >= end:
+        while start < end:
+            before = (start, end)
+            lead = LEADING_FILLER.match(folded, start, end)
+            if lead:
+                start = lead.end()
+            end = start + len(folded[start:end].rstrip(TRAILING_MARKS))
+            window = max(start, end - TRAILING_WINDOW)
+            word = TRAILING_WORD.search(folded[window:end])
+            if word:
+                end = window + word.start()
+            if (start, end) == before:
                 break
         return cls(original=original[start:end], folded=folded[start:end])
 
@@ -76,6 +74,24 @@ class Utterance:
         kept = re.sub(r"[^a-z0-9',: ]", " ", self.folded)
         kept = re.sub(r"\s*,\s*", ", ", kept)
         return " ".join(kept.split()).strip(" ,")
+
+
+def collapse_spaces(original: str, folded: str) -> tuple[str, str]:
+    """Runs of blanks (spaces, emoji) become one space in both texts at the same places, so they stay
+    aligned, and no rule ever backtracks over a long run of spaces."""
+    kept_original: list[str] = []
+    kept_folded: list[str] = []
+    for char, folded_char in zip(original, folded, strict=True):
+        if folded_char.isspace():
+            if not kept_folded or kept_folded[-1] == " ":
+                continue
+            char = folded_char = " "
+        kept_original.append(char)
+        kept_folded.append(folded_char)
+    if kept_folded and kept_folded[-1] == " ":
+        kept_original.pop()
+        kept_folded.pop()
+    return "".join(kept_original), "".join(kept_folded)
 
 
 def number_value(word: str) -> float | None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alfred.interactive import intent_from_button_id
 from alfred.models import Conversation, Direction, Member, Message
-from home_skills import services
+from home_skills import selectors, services
 from home_skills.models import ChoreReminder
 from home_skills.tasks import chore_reminder_send, chore_reminders_dispatch
 
@@ -40,9 +40,9 @@ def reminders() -> list[Message]:
 
 
 def test_each_member_is_due_at_their_own_local_morning(household):
-    madrid = services.reminders_pending(now=MADRID_MORNING)
-    new_york = services.reminders_pending(now=NEW_YORK_MORNING)
-    night = services.reminders_pending(now=MADRID_MORNING - timedelta(hours=2))
+    madrid = selectors.reminders_pending(now=MADRID_MORNING)
+    new_york = selectors.reminders_pending(now=NEW_YORK_MORNING)
+    night = selectors.reminders_pending(now=MADRID_MORNING - timedelta(hours=2))
 
     assert madrid == [(household["Ana"].pk, MONDAY)]  # Maria has nothing due; Pepe has no WhatsApp
     assert new_york == [(household["Leo"].pk, MONDAY)]  # and Ana's morning window has passed
@@ -76,7 +76,7 @@ def test_a_member_gets_at_most_one_reminder_per_local_day(household):
     assert first is not None and second is None and next_day is not None
     assert first.text == "¡Buenos días, Ana! Tus tareas de hoy: vacuum."
     assert len(reminders()) == 2
-    assert services.reminders_pending(now=MADRID_MORNING) == []
+    assert selectors.reminders_pending(now=MADRID_MORNING) == []
 
 
 def test_the_database_refuses_a_second_reminder_marker_for_the_same_day(household):
