@@ -318,10 +318,10 @@ def grocery_undo(ctx: ToolContext) -> ToolResult:
         list(Item.objects.filter(pk__in=[e["item"] for e in change.payload]).values_list("name", flat=True))
     )
     actions = {
-        ListChange.Action.ADD: _("Undone: added %(items)s are off the list again."),
-        ListChange.Action.REMOVE: _("Undone: %(items)s are back on the list."),
-        ListChange.Action.BOUGHT: _("Undone: %(items)s are back on the list, not bought."),
-        ListChange.Action.CLEAR: _("Undone: the cleared items are back as bought: %(items)s."),
+        ListChange.Action.ADD: _("Undone — off the list again: %(items)s."),
+        ListChange.Action.REMOVE: _("Undone — back on the list: %(items)s."),
+        ListChange.Action.BOUGHT: _("Undone — back on the list, not bought: %(items)s."),
+        ListChange.Action.CLEAR: _("Undone — back among the bought items: %(items)s."),
     }
     return ToolResult(text=actions[ListChange.Action(change.action)] % {"items": names}, acknowledge=True)
 
