@@ -156,9 +156,15 @@ class ChoreAdmin(admin.ModelAdmin):
     def assignee_names(self, obj: Chore) -> str:
         return ", ".join(a.member.name for a in obj.assignments.all())
 
-    def save_model(self, request: HttpRequest, obj: Chore, form: Any, change: bool) -> None:
-        obj.recurrence = services.recurrence_check(obj.recurrence)
-        super().save_model(request, obj, form, change)
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        chore: Chore = form.instance
+        first = chore.assignments.select_related("member").first()
+        on_duty = {a.member_id for a in chore.assignments.all()}
+        # A chore made or re-staffed here needs someone on duty: the first assignee, in turn order.
+        if first is not None and chore.current_assignee_id not in on_duty:
+            chore.current_assignee = first.member
+            chore.save(update_fields=["current_assignee"])
 
     @admin.action(description=_("Complete now (rotates the turn)"))
     def complete_now(self, request: HttpRequest, queryset: QuerySet[Chore]) -> None:

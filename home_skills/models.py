@@ -1,7 +1,10 @@
 """Shopping lists, aisles, chores and their history: the family's data on Alfred-Home."""
 
+from datetime import date, datetime, time
 from typing import ClassVar
 
+from dateutil.rrule import rrule, rrulestr
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -14,6 +17,29 @@ from home_skills.text import name_key, simplify
 
 def split_aliases(value: str) -> list[str]:
     return [alias.strip() for alias in (value or "").split(",") if alias.strip()]
+
+
+ALLOWED_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
+
+
+def recurrence_normalise(value: str | None) -> str:
+    """A valid RRULE, at most daily (an hourly chore is a typo), upper case; "" = one-off. Raises ValueError."""
+    text = (value or "").strip().upper()
+    if text.startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    if not text:
+        return ""
+    parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+    if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
+        raise ValueError(f"unsupported recurrence {value!r}")
+    start = datetime(2024, 1, 1)
+    try:
+        rule = rrulestr(text, dtstart=start)
+    except (ValueError, TypeError):
+        raise ValueError(f"unreadable recurrence {value!r}") from None
+    if not isinstance(rule, rrule) or rule.after(start) is None:
+        raise ValueError(f"recurrence {value!r} never happens")
+    return text
 
 
 class ShoppingList(models.Model):
@@ -136,6 +162,17 @@ class Item(models.Model):
         self.normalised_name = name_key(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def clean(self) -> None:
+        # The unique constraint is on a field forms do not show, so Django would not check it: say it here
+        # instead of failing on save (the chat and the API merge; a form asks for the existing line).
+        self.normalised_name = name_key(self.name)
+        if self.state == ItemState.OPEN and self.shopping_list_id is not None:
+            twins = Item.objects.filter(
+                shopping_list_id=self.shopping_list_id, normalised_name=self.normalised_name, state=ItemState.OPEN
+            ).exclude(pk=self.pk)
+            if twins.exists():
+                raise ValidationError({"name": _("This item is already on the list: change that line instead.")})
+
 
 class ListChange(models.Model):
     """One change a member made to the lists, with what is needed to revert it ("undo")."""
@@ -194,7 +231,7 @@ class Chore(models.Model):
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="current_chores"
     )
     # The first day of the schedule; completion-basis chores move it to each completion date.
-    anchor = models.DateField()
+    anchor = models.DateField(default=timezone.localdate)
     next_due = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -209,6 +246,24 @@ class Chore(models.Model):
 
     def alias_list(self) -> list[str]:
         return split_aliases(self.aliases)
+
+    def clean(self) -> None:
+        try:
+            self.recurrence = recurrence_normalise(self.recurrence)
+        except ValueError:
+            raise ValidationError(
+                {"recurrence": _("Not a recurrence I can use. Examples: FREQ=DAILY, FREQ=WEEKLY;BYDAY=MO,TH.")}
+            ) from None
+        if self.is_active and self.next_due is None and self.anchor is not None:
+            self.next_due = self.first_due_from(self.anchor)
+
+    def first_due_from(self, day: date) -> date:
+        """The first occurrence on or after ``day`` (``day`` itself for a one-off)."""
+        if not self.recurrence:
+            return day
+        rule = rrulestr(self.recurrence, dtstart=datetime.combine(day, time()))
+        found = rule.after(datetime.combine(day, time()), inc=True) if isinstance(rule, rrule) else None
+        return found.date() if found else day
 
     def names(self) -> list[str]:
         """Title and aliases, simplified (folded, no punctuation)."""

@@ -51,16 +51,14 @@ def local_today(member: Member | None, *, now: datetime | None = None) -> date:
 # --- lists and items ----------------------------------------------------------------------------------
 
 
-def shopping_list_default() -> ShoppingList:
-    found = ShoppingList.objects.filter(is_default=True).first()
-    if found is not None:
-        return found
-    first = ShoppingList.objects.order_by("id").first()
-    return first if first is not None else ShoppingList.objects.get_or_create(name="groceries")[0]
+def shopping_list_default() -> ShoppingList | None:
+    """The list for messages that name none: the one marked default, else the oldest; None before any."""
+    return ShoppingList.objects.filter(is_default=True).first() or ShoppingList.objects.order_by("id").first()
 
 
 def shopping_list_find(name: str | None) -> ShoppingList | None:
-    """The list a message names: by name or alias, case and accents ignored; None when unknown."""
+    """The list a message names: by name or alias, case and accents ignored; None when unknown (or, for
+    the default list, when there are no lists yet)."""
     if not name or simplify(name) in DEFAULT_LIST_WORDS:
         return shopping_list_default()
     wanted = simplify(name)

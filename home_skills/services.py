@@ -7,11 +7,10 @@ the insert race retries as an update under a row lock).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from dateutil.rrule import rrule, rrulestr
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,6 +29,7 @@ from home_skills.models import (
     ListChange,
     ShoppingList,
     Unit,
+    recurrence_normalise,
 )
 from home_skills.text import format_quantity, name_key, simplify
 
@@ -40,7 +40,6 @@ MAX_SNOOZE_DAYS = 60
 MAX_REMINDER_BUTTONS = 3
 # Pairs that add up once converted to the smaller unit.
 CONVERTIBLE = {("kg", "g"): 1000, ("l", "ml"): 1000}
-ALLOWED_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 
 
 class Rejected(Exception):
@@ -87,13 +86,22 @@ def item_spec(*, name: str, quantity: float | int | str | Decimal | None = None,
 # --- lists --------------------------------------------------------------------------------------------
 
 
+DEFAULT_LIST_NAME = "groceries"
+
+
 def shopping_list_get_or_create(*, name: str | None) -> ShoppingList:
+    """The named list (created when new), or the default list (created as "groceries" on a fresh install)."""
     found = selectors.shopping_list_find(name)
     if found is not None:
         return found
-    if not simplify(name or ""):
+    if not name or simplify(name) in selectors.DEFAULT_LIST_WORDS:
+        shopping_list, _created = ShoppingList.objects.get_or_create(
+            name=DEFAULT_LIST_NAME, defaults={"is_default": True}
+        )
+        return shopping_list
+    if not simplify(name):
         raise Rejected("list_name")
-    shopping_list, _created = ShoppingList.objects.get_or_create(name=" ".join((name or "").lower().split())[:60])
+    shopping_list, _created = ShoppingList.objects.get_or_create(name=" ".join(name.lower().split())[:60])
     return shopping_list
 
 
@@ -288,30 +296,11 @@ def _restore_into_open(item: Item) -> None:
 
 
 def recurrence_check(value: str | None) -> str:
-    """A valid RRULE, at most daily (an hourly chore is a typo), normalised to upper case; "" = one-off."""
-    text = (value or "").strip().upper()
-    if text.startswith("RRULE:"):
-        text = text[len("RRULE:") :]
-    if not text:
-        return ""
-    parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
-    if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
-        raise Rejected("recurrence", recurrence=value)
+    """The RRULE normalised (see ``models.recurrence_normalise``); ``Rejected`` when it is not usable."""
     try:
-        rule = rrulestr(text, dtstart=datetime(2024, 1, 1))
-    except (ValueError, TypeError):
+        return recurrence_normalise(value)
+    except ValueError:
         raise Rejected("recurrence", recurrence=value) from None
-    if not isinstance(rule, rrule) or rule.after(datetime(2024, 1, 1)) is None:
-        raise Rejected("recurrence", recurrence=value)
-    return text
-
-
-def _first_due(recurrence: str, today: date) -> date:
-    if not recurrence:
-        return today
-    rule = rrulestr(recurrence, dtstart=datetime.combine(today, time()))
-    found = rule.after(datetime.combine(today, time()), inc=True) if isinstance(rule, rrule) else None
-    return found.date() if found else today
 
 
 def chore_create(
@@ -335,7 +324,6 @@ def chore_create(
         raise Rejected("chore_exists", title=cleaned)
     unique_assignees = list(dict.fromkeys(assignees))
     chosen = strategy or (Chore.Strategy.ROUND_ROBIN if len(unique_assignees) > 1 else Chore.Strategy.FIXED)
-    due = _first_due(rule, today)
     with transaction.atomic():
         chore = Chore.objects.create(
             title=cleaned,
@@ -343,8 +331,8 @@ def chore_create(
             recurrence=rule,
             basis=basis,
             strategy=chosen,
-            anchor=due,
-            next_due=due,
+            anchor=today,
+            next_due=Chore(recurrence=rule).first_due_from(today),
             current_assignee=unique_assignees[0] if unique_assignees else None,
             created_by=member,
         )

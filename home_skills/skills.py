@@ -18,7 +18,7 @@ from home_skills.models import Chore, Item, ItemState, ListChange, ShoppingList
 from home_skills.phrasebook.chores import ChoresPhrasebook
 from home_skills.phrasebook.shopping import ShoppingPhrasebook
 from home_skills.services import Rejected
-from home_skills.text import format_quantity
+from home_skills.text import format_quantity, simplify
 from home_skills.vocabulary import WEEKDAY_CODES, day_date
 
 UnitName = Literal["kg", "g", "l", "ml", "loaf", "pack", "bottle", "can", "box", "bag", "jar"]
@@ -168,6 +168,8 @@ def who_text(member: Member | None) -> str:
 
 def _list_or_reply(name: str | None) -> ShoppingList | ToolResult:
     found = selectors.shopping_list_find(name)
+    if found is None and (not name or simplify(name) in selectors.DEFAULT_LIST_WORDS):
+        return services.shopping_list_get_or_create(name=None)
     if found is None:
         names = names_text([str(s) for s in ShoppingList.objects.all()])
         return ToolResult(
@@ -241,8 +243,11 @@ def _find_open(names: list[str], list_name: str | None) -> tuple[list[Item], lis
         pools = [selectors.items_open(found)]
     else:
         default = selectors.shopping_list_default()
-        everything = Item.objects.filter(state=ItemState.OPEN).exclude(shopping_list=default).select_related("aisle")
-        pools = [selectors.items_open(default), list(everything)]
+        everything = Item.objects.filter(state=ItemState.OPEN).select_related("aisle")
+        if default is None:
+            pools = [list(everything)]
+        else:
+            pools = [selectors.items_open(default), list(everything.exclude(shopping_list=default))]
     matched: list[Item] = []
     missing: list[str] = []
     for name in names:

@@ -128,3 +128,67 @@ def test_a_chore_saved_in_the_admin_gets_a_checked_rrule(admin_client, family):
     assert response.status_code == 302, response.content.decode()[:2000]
     dishes.refresh_from_db()
     assert dishes.recurrence == "FREQ=WEEKLY;BYDAY=MO"
+
+
+def inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, str]:
+    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial)}
+
+
+def test_adding_an_item_that_is_already_on_the_list_in_the_admin_is_a_form_error_not_a_crash(admin_client, family):
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "bananas"}])
+    groceries = ShoppingList.objects.get(name="groceries")
+
+    response = admin_client.post(
+        "/admin/home_skills/item/add/",
+        {"shopping_list": groceries.pk, "name": "Banana", "quantity": "1", "state": "open"},
+    )
+
+    assert response.status_code == 200
+    assert "already on the list" in response.content.decode()
+    assert Item.objects.count() == 1
+
+
+def test_an_rrule_that_cannot_be_used_is_a_form_error(admin_client):
+    dishes = Chore.objects.get(title="dishes")
+    form = {
+        "title": "dishes",
+        "recurrence": "FREQ=HOURLY",
+        "basis": "due",
+        "strategy": "fixed",
+        "anchor": "2025-01-06",
+        "is_active": "on",
+        **inline_management("assignments"),
+        **inline_management("completions"),
+    }
+
+    response = admin_client.post(f"/admin/home_skills/chore/{dishes.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "Not a recurrence I can use" in response.content.decode()
+    dishes.refresh_from_db()
+    assert dishes.recurrence == "FREQ=DAILY"
+
+
+def test_a_chore_made_in_the_admin_gets_its_first_due_date_and_someone_on_duty(admin_client, family):
+    form = {
+        "title": "water the plants",
+        "aliases": "regar",
+        "recurrence": "FREQ=WEEKLY;BYDAY=SU",
+        "basis": "due",
+        "strategy": "round_robin",
+        "anchor": "2025-01-06",
+        "is_active": "on",
+        **inline_management("assignments", total=2),
+        "assignments-0-member": family["Maria"].pk,
+        "assignments-0-position": "0",
+        "assignments-1-member": family["Ana"].pk,
+        "assignments-1-position": "1",
+        **inline_management("completions"),
+    }
+
+    response = admin_client.post("/admin/home_skills/chore/add/", form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    chore = Chore.objects.get(title="water the plants")
+    assert str(chore.next_due) == "2025-01-12"  # the first Sunday from the anchor
+    assert chore.current_assignee == family["Maria"]

@@ -228,3 +228,13 @@ def test_adding_several_items_records_one_change_for_undo(family):
 
     assert family["Ana"] and services.grocery_change_undo(member=family["Ana"]) is not None
     assert not open_items()
+
+
+def test_on_a_fresh_install_the_default_list_appears_with_the_first_item(member):
+    assert not ShoppingList.objects.exists()
+    empty = tool_call(member, "grocery_show")
+    added = tool_call(member, "grocery_add", items=[{"name": "milk"}])
+
+    assert empty.text == "The groceries list is empty."
+    assert added.text == "Added to groceries: milk."
+    assert ShoppingList.objects.get().is_default
