@@ -6,7 +6,7 @@ two people adding "bananas" at the same moment end with one line whose quantity 
 the insert race retries as an update under a row lock).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -362,7 +362,6 @@ class CompletionOutcome:
     next_assignee: Member | None
     # Set when the chore was already done today and nothing is due: the second "done" changes nothing.
     already_done: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def chore_complete(*, chore: Chore, member: Member | None, today: date) -> CompletionOutcome:
