@@ -16,6 +16,9 @@ SPANISH_WORDS = frozenset(
     compra añade añadir agrega agregar pon apunta quita quitar borra borrar compré comprado tengo falta
     faltan queda quedan acabó acabado se nos necesitamos hace hecho he ayuda porfa favor gracias hola
     oye sí también tenemos comprar saqué fregado fregué platos basura aspirar colada ropa lavadora
+    deshacer deshaz eso esto uy buenos días familia cena está están quita borra apúntalo lista tengo ya
+    necesito necesitamos falta pon apunta agrega mete tacha hecha hecho listo pospón aplaza semana cada
+    todos días nueva asigna toca cosa partir ahora dame pásame enséñame alguien visto llaves
     """.split()
 )
 ENGLISH_WORDS = frozenset(
@@ -24,6 +27,9 @@ ENGLISH_WORDS = frozenset(
     whos who's when where how do does did done please pls can could would add put need needs out got
     bought buy remove take off list lists today tomorrow chores chore dishes trash vacuum laundry help
     thanks hi hello some more any have has there on's what's whats mine
+    undo wait last thing good morning everyone dinner ready left no more out run ran running low just
+    took turn whose every week day month new assign skip snooze push from now off bins got picked grabbed
+    anything anyone seen keys love sour believe price now
     """.split()
 )
 

@@ -1,0 +1,229 @@
+"""Admin for lists, aisles and chores: what the family edits by hand. Every name is shown through Django's
+auto-escaping (no ``mark_safe``/``format_html`` on user text), so a "<script>" item stays text."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from rest_framework.authtoken.models import Token
+
+from alfred.admin import MemberAdmin
+from alfred.models import Member
+from home_skills import selectors, services
+from home_skills.models import (
+    Aisle,
+    AisleKeyword,
+    Chore,
+    ChoreAssignee,
+    ChoreCompletion,
+    ChoreReminder,
+    Item,
+    ItemState,
+    ListChange,
+    ShoppingList,
+)
+
+# Item names are TextFields (any length is kept) but read as one line.
+ONE_LINE_NAMES: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
+    models.TextField: {"widget": forms.TextInput(attrs={"size": 40})}
+}
+
+
+class ItemInline(admin.TabularInline):
+    model = Item
+    extra = 1
+    formfield_overrides = ONE_LINE_NAMES
+    fields = ("name", "quantity", "unit", "aisle", "note", "state", "added_by", "bought_at", "bought_by")
+    readonly_fields = ("bought_at", "bought_by")
+    autocomplete_fields = ("aisle",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Item]:
+        # The list page shows what matters now; archived and removed lines stay reachable under Items.
+        return super().get_queryset(request).filter(state__in=[ItemState.OPEN, ItemState.BOUGHT])
+
+
+@admin.register(ShoppingList)
+class ShoppingListAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_default", "aliases", "to_buy", "bought")
+    search_fields = ("name", "aliases")
+    inlines = [ItemInline]
+    actions = ["clear_bought"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ShoppingList]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_count=Count("items", filter=Q(items__state=ItemState.OPEN)),
+                bought_count=Count("items", filter=Q(items__state=ItemState.BOUGHT)),
+            )
+        )
+
+    @admin.display(description=_("to buy"))
+    def to_buy(self, obj: Any) -> int:
+        return int(obj.open_count)
+
+    @admin.display(description=_("bought"))
+    def bought(self, obj: Any) -> int:
+        return int(obj.bought_count)
+
+    @admin.action(description=_("Clear bought items (archive them)"))
+    def clear_bought(self, request: HttpRequest, queryset: QuerySet[ShoppingList]) -> None:
+        member = getattr(request.user, "member", None)
+        total = sum(services.grocery_bought_clear(shopping_list=sl, member=member) for sl in queryset)
+        self.message_user(request, ngettext("%d item cleared.", "%d items cleared.", total) % total)
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ("name", "quantity", "unit", "shopping_list", "aisle", "state", "added_by", "added_at", "bought_at")
+    list_filter = ("shopping_list", "aisle", "state", ("bought_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "note", "normalised_name")
+    list_select_related = ("shopping_list", "aisle", "added_by")
+    autocomplete_fields = ("aisle",)
+    formfield_overrides = ONE_LINE_NAMES
+    readonly_fields = ("normalised_name", "added_at", "bought_at", "bought_by")
+    actions = ["mark_bought", "clear_bought"]
+
+    @admin.action(description=_("Mark as bought"))
+    def mark_bought(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        done = services.grocery_items_mark_bought(items=list(queryset), member=getattr(request.user, "member", None))
+        self.message_user(request, ngettext("%d item marked bought.", "%d items marked bought.", len(done)) % len(done))
+
+    @admin.action(description=_("Clear bought items of these lists"))
+    def clear_bought(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        member = getattr(request.user, "member", None)
+        lists = ShoppingList.objects.filter(pk__in=queryset.values("shopping_list"))
+        total = sum(services.grocery_bought_clear(shopping_list=sl, member=member) for sl in lists)
+        self.message_user(request, ngettext("%d item cleared.", "%d items cleared.", total) % total)
+
+
+class AisleKeywordInline(admin.TabularInline):
+    model = AisleKeyword
+    extra = 3
+
+
+@admin.register(Aisle)
+class AisleAdmin(admin.ModelAdmin):
+    list_display = ("name_en", "name_es", "emoji", "position")
+    list_editable = ("position",)
+    search_fields = ("name_en", "name_es", "keywords__keyword")
+    inlines = [AisleKeywordInline]
+
+
+@admin.register(AisleKeyword)
+class AisleKeywordAdmin(admin.ModelAdmin):
+    list_display = ("keyword", "aisle")
+    list_filter = ("aisle",)
+    search_fields = ("keyword",)
+
+
+class ChoreAssigneeInline(admin.TabularInline):
+    model = ChoreAssignee
+    extra = 1
+
+
+class ChoreCompletionInline(admin.TabularInline):
+    model = ChoreCompletion
+    extra = 0
+    can_delete = False
+    fields = ("completed_at", "kind", "member", "assignee", "due_date")
+    readonly_fields = fields
+    ordering = ("-completed_at",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Chore)
+class ChoreAdmin(admin.ModelAdmin):
+    list_display = ("title", "aliases", "recurrence", "strategy", "assignee_names", "current_assignee", "next_due")
+    list_filter = ("is_active", "strategy", "basis", "current_assignee")
+    search_fields = ("title", "aliases")
+    inlines = [ChoreAssigneeInline, ChoreCompletionInline]
+    actions = ["complete_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Chore]:
+        return super().get_queryset(request).select_related("current_assignee").prefetch_related("assignments__member")
+
+    @admin.display(description=_("assignees"))
+    def assignee_names(self, obj: Chore) -> str:
+        return ", ".join(a.member.name for a in obj.assignments.all())
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        chore: Chore = form.instance
+        first = chore.assignments.select_related("member").first()
+        on_duty = {a.member_id for a in chore.assignments.all()}
+        # A chore made or re-staffed here needs someone on duty: the first assignee, in turn order.
+        if first is not None and chore.current_assignee_id not in on_duty:
+            chore.current_assignee = first.member
+            chore.save(update_fields=["current_assignee"])
+
+    @admin.action(description=_("Complete now (rotates the turn)"))
+    def complete_now(self, request: HttpRequest, queryset: QuerySet[Chore]) -> None:
+        member = getattr(request.user, "member", None)
+        for chore in queryset:
+            services.chore_complete(chore=chore, member=member, today=selectors.local_today(member))
+        self.message_user(
+            request, ngettext("%d chore completed.", "%d chores completed.", len(queryset)) % len(queryset)
+        )
+
+
+@admin.register(ChoreCompletion)
+class ChoreCompletionAdmin(admin.ModelAdmin):
+    list_display = ("chore", "kind", "member", "assignee", "due_date", "completed_at")
+    list_filter = ("kind", "chore", "member")
+    search_fields = ("chore__title", "member__name")
+    date_hierarchy = "completed_at"
+
+
+@admin.register(ChoreReminder)
+class ChoreReminderAdmin(admin.ModelAdmin):
+    list_display = ("member", "local_date", "message", "created_at")
+    list_filter = ("member",)
+    search_fields = ("member__name",)
+    readonly_fields = ("member", "local_date", "message", "created_at")
+
+
+@admin.register(ListChange)
+class ListChangeAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "member", "action", "shopping_list", "undone_at")
+    list_filter = ("action", "member")
+    search_fields = ("member__name",)
+    readonly_fields = ("member", "shopping_list", "action", "payload", "created_at", "undone_at")
+
+
+class HomeMemberAdmin(MemberAdmin):
+    """Members, plus the API token each member uses (one per member, made here)."""
+
+    actions = ["create_api_token"]
+
+    @admin.action(description=_("Create an API token (and a login) for each selected member"))
+    def create_api_token(self, request: HttpRequest, queryset: QuerySet[Member]) -> None:
+        user_model = get_user_model()
+        for member in queryset:
+            if member.user is None:
+                username = f"member-{member.pk}"
+                member.user, _created = user_model.objects.get_or_create(username=username)
+                member.save(update_fields=["user"])
+            token, created = Token.objects.get_or_create(user=member.user)
+            # Shown once to the admin who asked for it; never logged.
+            self.message_user(
+                request,
+                _("%(member)s: API token %(key)s") % {"member": member.name, "key": token.key}
+                if created
+                else _("%(member)s already has an API token (delete it under Tokens to make a new one).")
+                % {"member": member.name},
+                messages.SUCCESS if created else messages.INFO,
+            )
+
+
+admin.site.unregister(Member)
+admin.site.register(Member, HomeMemberAdmin)

@@ -1,0 +1,22 @@
+"""Beat-driven chore reminders. The dispatcher only finds who is due; each reminder is its own task that
+takes ids and is safe to run twice (the marker row's unique constraint)."""
+
+from datetime import date
+
+from celery import shared_task
+
+from alfred.models import Member
+from home_skills import selectors, services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def chore_reminders_dispatch() -> None:
+    for member_id, local_date in selectors.reminders_pending():
+        chore_reminder_send.delay(member_id, local_date.isoformat())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def chore_reminder_send(member_id: int, local_date: str) -> None:
+    member = Member.objects.filter(pk=member_id, is_active=True).first()
+    if member is not None:
+        services.chore_reminder_record(member=member, local_date=date.fromisoformat(local_date))

@@ -1,0 +1,97 @@
+"""Phrasings written after the rules, not in the corpus: do the rules generalise, and do they stay quiet
+when unsure? (A misfire is worse than a miss: the LLM or the fallback answers what the rules leave.)"""
+
+import pytest
+
+from alfred.brain import rules_match
+from alfred.language import language_detect
+
+pytestmark = pytest.mark.home
+
+
+def match(text: str) -> list[tuple[str, dict]] | None:
+    found = rules_match(text, language_detect(text, default="en"))
+    return [(intent.tool, intent.args) for intent in found] if found else None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add butter", ("grocery_add", {"items": [{"name": "butter"}]})),
+        ("buy toothpaste", ("grocery_add", {"items": [{"name": "toothpaste"}]})),
+        ("please add 12 eggs", ("grocery_add", {"items": [{"name": "eggs", "quantity": 12}]})),
+        (
+            "add 2 kg of apples and some bread",
+            ("grocery_add", {"items": [{"name": "apples", "quantity": 2, "unit": "kg"}, {"name": "bread"}]}),
+        ),
+        ("pop some bread on the list", ("grocery_add", {"items": [{"name": "bread"}]})),
+        ("we're out of milk, add it to the list", ("grocery_add", {"items": [{"name": "milk"}]})),
+        ("compra pan", ("grocery_add", {"items": [{"name": "pan"}]})),
+        ("añade 2 kilos de naranjas", ("grocery_add", {"items": [{"name": "naranjas", "quantity": 2, "unit": "kg"}]})),
+        (
+            "apunta leche y galletas a la lista de la compra",
+            ("grocery_add", {"items": [{"name": "leche"}, {"name": "galletas"}]}),
+        ),
+        ("remove the milk please", ("grocery_remove", {"items": [{"name": "milk"}]})),
+        ("take the bread off", ("grocery_remove", {"items": [{"name": "bread"}]})),
+        ("qué hay que comprar", ("grocery_show", {})),
+        ("I did the washing up", ("chore_done", {"chore": "dishes"})),
+        ("i emptied the bins", ("chore_done", {"chore": "trash"})),
+        ("ya he puesto la lavadora", ("chore_done", {"chore": "laundry"})),
+        ("he sacado la basura", ("chore_done", {"chore": "trash"})),
+        ("who is doing the laundry?", ("chore_who", {"chore": "laundry"})),
+        ("who's on bins this week", ("chore_who", {"chore": "trash"})),
+        ("quién friega hoy", ("chore_who", {"chore": "dishes", "day": "today"})),
+        ("what's due tomorrow", ("chore_due", {"day": "tomorrow"})),
+        ("mis tareas de hoy", ("chore_mine", {})),
+        ("skip the trash", ("chore_skip", {"chore": "trash"})),
+        ("postpone dishes by a week", ("chore_snooze", {"chore": "dishes", "days": 7})),
+        ("assign the dishes to me", ("chore_assign", {"chore": "dishes", "member": "me"})),
+        (
+            "add chore walk the dog every weekday for leo",
+            (
+                "chore_add",
+                {"title": "walk the dog", "recurrence": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "assignees": ["Leo"]},
+            ),
+        ),
+        (
+            "new chore: clean windows every month",
+            ("chore_add", {"title": "clean windows", "recurrence": "FREQ=MONTHLY"}),
+        ),
+    ],
+)
+def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
+    assert match(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we need to talk",
+        "we need a plan",
+        "need help",
+        "got it thanks",
+        "got home",
+        "i got a new phone",
+        "i bought a car",
+        "add it to the list",
+        "are we out of milk?",
+        "do we need eggs?",
+        "who's cooking tonight?",
+        "no hay problema",
+        "no hay prisa",
+        "necesitamos hablar",
+        "necesitamos que vengas",
+        "se acabó la fiesta",
+        "tengo hambre",
+        "tengo que irme",
+        "pon la lavadora",
+        "saca la basura",
+        "borra la lista",
+        "limpia la cocina",
+        "i'm done with this",
+        "la basura le toca a Leo",
+    ],
+)
+def test_the_rules_stay_quiet_when_unsure(family, text):
+    assert match(text) is None

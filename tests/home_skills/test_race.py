@@ -1,0 +1,106 @@
+"""Two members adding the same item at the same moment end with one line and the summed quantity.
+
+Real threads on real Postgres: each thread has its own connection and transaction."""
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections, transaction
+
+from home_skills import services
+from home_skills.models import Item, ItemState, ListChange, ShoppingList
+from home_skills.services import ItemSpec
+
+pytestmark = [pytest.mark.home, pytest.mark.django_db(transaction=True)]
+
+
+def in_thread(work: Callable[[], None], errors: list[BaseException]) -> threading.Thread:
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run)
+
+
+def test_members_adding_the_same_items_at_the_same_moment_get_one_line_each_with_the_sum(transactional_family):
+    groceries = ShoppingList.objects.get(name="groceries")
+    members = list(transactional_family.values())
+    rounds = 5
+    barrier = threading.Barrier(len(members))
+    errors: list[BaseException] = []
+
+    def adder(member_index: int) -> Callable[[], None]:
+        def work() -> None:
+            for round_number in range(rounds):
+                barrier.wait(timeout=30)
+                name = f"bananas {round_number}" if member_index % 2 else f"Banana {round_number}"
+                services.grocery_items_add(
+                    shopping_list=groceries, items=[ItemSpec(name=name)], member=members[member_index]
+                )
+
+        return work
+
+    threads = [in_thread(adder(i), errors) for i in range(len(members))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors, errors
+    lines = Item.objects.filter(state=ItemState.OPEN).order_by("normalised_name")
+    assert [(line.normalised_name, line.quantity) for line in lines] == [
+        (f"banana {n}", len(members)) for n in range(rounds)
+    ]
+    assert ListChange.objects.count() == rounds * len(members)
+
+
+def test_the_second_insert_of_a_name_waits_for_the_first_and_then_merges_into_it(transactional_family):
+    """Forces the worst interleaving: Leo's insert is blocked on Ana's uncommitted row, then Ana commits."""
+    groceries = ShoppingList.objects.get(name="groceries")
+    ana_inserted, ana_may_commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    leo_backend: list[int] = []
+
+    def ana() -> None:
+        with transaction.atomic():
+            services.grocery_items_add(
+                shopping_list=groceries, items=[ItemSpec(name="milk")], member=transactional_family["Ana"]
+            )
+            ana_inserted.set()
+            ana_may_commit.wait(timeout=30)
+
+    def leo() -> None:
+        ana_inserted.wait(timeout=30)
+        leo_backend.append(connection.cursor().connection.info.backend_pid)
+        services.grocery_items_add(
+            shopping_list=groceries, items=[ItemSpec(name="Milk")], member=transactional_family["Leo"]
+        )
+
+    threads = [in_thread(ana, errors), in_thread(leo, errors)]
+    for thread in threads:
+        thread.start()
+    ana_inserted.wait(timeout=30)
+    # Let Ana commit only once Leo's backend is waiting on her row lock (the unique index).
+    with connection.cursor() as cursor:
+        for _attempt in range(2000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
+                [leo_backend or [0]],
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.01)
+        else:
+            pytest.fail("Leo's insert never waited on Ana's row")
+    ana_may_commit.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors, errors
+    (milk,) = Item.objects.filter(state=ItemState.OPEN)
+    assert (milk.name, milk.quantity) == ("milk", 2)
