@@ -85,6 +85,14 @@ COMMON_VERBS = frozenset(
     """hablar ir salir hacer comer cenar limpiar descansar dormir ver llamar pagar saber ordenar comprar
     hablarlo pensar decidir irnos vernos""".split()
 )
+# An object pronoun anywhere in a would-be item ("eggs on it", "sort it") means the words are about
+# something else: better a miss for the LLM than an item nobody asked for.
+PRONOUNS_ANYWHERE = frozenset("it them this that those these lo eso esto".split())
+# Imperatives that start a request rather than name a product ("sort it out", "handle the eggs").
+ENGLISH_VERBS = frozenset(
+    """sort fix handle check make do go clean cook call pay tell show find look see let give keep remember
+    organise organize tidy deal figure help bring""".split()
+)
 CHORE_WORDS = frozenset(word for group in CHORE_SYNONYMS for word in group)
 MAX_ITEM_WORDS = 8
 
@@ -186,6 +194,8 @@ def acceptable_name(folded: str, *, strict: bool) -> bool:
     if not words or len(words) > MAX_ITEM_WORDS:
         return False
     if " ".join(words) in NOT_ITEMS or " ".join(words) in CHORE_WORDS or words[0] in NOT_ITEM_STARTS:
+        return False
+    if words[0] in ENGLISH_VERBS or any(word in PRONOUNS_ANYWHERE for word in words):
         return False
     return not (strict and (words[0] in COMMON_VERBS or len(words) > 5))
 

@@ -67,6 +67,9 @@ def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
 @pytest.mark.parametrize(
     "text",
     [
+        "put eggs on it",
+        "we are out of milk, sort it",
+        "add that cheese",
         "we need to talk",
         "we need a plan",
         "need help",
