@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ChannelsWaConfig(AppConfig):
     verbose_name = "WhatsApp"
     name = "channels_wa"
+
+    def ready(self) -> None:
+        from channels_wa import checks  # noqa: F401  (registers the configuration check)

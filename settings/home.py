@@ -10,5 +10,7 @@ ALFRED_SKILLS = [
 ]
 ALFRED_SENDERS = {
     "console": "alfred.console.ConsoleSender",
+    "whatsapp": "channels_wa.sender.WhatsAppSender",
 }
+ALFRED_INBOUND_PREPARERS = {"whatsapp": "channels_wa.inbound.prepare"}
 globals().update(instance_settings(INSTANCE))
