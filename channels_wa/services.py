@@ -2,6 +2,9 @@
 delivery reports to the outbox. Nothing here calls Meta; that happens in the worker (sender, inbound)."""
 
 import logging
+import threading
+import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,19 +55,25 @@ def delivery_record(*, payload: Any) -> DeliveryReport:
     """Record one verified webhook body, all or nothing: if the database fails halfway, no row of it stays
     and Meta's retry of the whole body finds nothing half-written."""
     report = DeliveryReport()
-    with transaction.atomic():
-        for change in changes_from(payload):
-            if not _ours(change):
-                report.ignored_changes += 1
-                continue
+    changes = []
+    for change in changes_from(payload):
+        if _ours(change):
+            changes.append(change)
+        else:
+            report.ignored_changes += 1
+    records = sum(len(change.messages) + len(change.statuses) for change in changes)
+    # A single record is atomic by itself; only a body carrying several needs the outer transaction
+    # (and its savepoints), which the common one-message delivery is spared.
+    with transaction.atomic() if records > 1 else nullcontext():
+        for change in changes:
             for error in change.errors:
                 logger.warning("whatsapp reported a webhook error: code %s %s", error.get("code"), error.get("title"))
-            members = _MemberLookup()
             for message in change.messages:
                 if not message.address:
                     logger.warning("whatsapp message %s has no sender address; ignored", message.id[:80])
                     continue
-                _, created = inbound_record(message=message, sender=members.find(message))
+                sender = members.find(wa_id=message.wa_id, user_id=message.user_id)
+                _, created = inbound_record(message=message, sender=sender)
                 if created:
                     report.messages_recorded += 1
                 else:
@@ -90,17 +99,37 @@ def _ours(change: Change) -> bool:
     return True
 
 
-class _MemberLookup:
-    """Members by wa_id or BSUID, looked up once per sender within a delivery."""
+class MemberCache:
+    """Who a WhatsApp sender is, remembered for a short while: the webhook is the hot path and a family has
+    a handful of members. The admin and the API run in the web process, and every Member save or delete
+    there empties the cache at once (``apps.ready`` connects it); a change made by another process is
+    seen within ``ttl`` seconds. The worker always reads the member fresh from the database."""
 
-    def __init__(self) -> None:
-        self.cache: dict[tuple[str, str], Member | None] = {}
+    def __init__(self, ttl: float = 30.0, size: int = 1000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[float, Member | None]] = {}
 
-    def find(self, message: InboundMessage) -> Member | None:
-        key = (message.wa_id, message.user_id)
-        if key not in self.cache:
-            self.cache[key] = member_for_whatsapp(wa_id=message.wa_id, user_id=message.user_id)
-        return self.cache[key]
+    def find(self, *, wa_id: str, user_id: str) -> Member | None:
+        key, now = (wa_id, user_id), time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        member = member_for_whatsapp(wa_id=wa_id, user_id=user_id)
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[key] = (now + self.ttl, member)
+        return member
+
+    def clear(self, **kwargs: object) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+members = MemberCache()
 
 
 def member_for_whatsapp(*, wa_id: str, user_id: str) -> Member | None:

@@ -67,6 +67,16 @@ def deliver(client: Client, body: dict[str, Any] | bytes, *, secret: str = APP_S
     return client.post(URL, data=raw, content_type="application/json", **headers)
 
 
+@pytest.fixture(autouse=True)
+def _forget_members() -> Iterator[None]:
+    """Tests empty tables without Member signals (flush); the webhook's member cache must not outlive them."""
+    from channels_wa.services import members
+
+    members.clear()
+    yield
+    members.clear()
+
+
 @pytest.fixture
 def graph() -> Iterator[GraphAPIStandIn]:
     with GraphAPIStandIn() as standin:

@@ -455,3 +455,25 @@ def test_redis_down_during_a_delivery_still_answers_200_and_the_reply_follows_wh
     assert inbound.status == Status.HANDLED
     assert [s["text"]["body"] for s in sends] == ["pong"]
     assert Message.objects.get(direction=Direction.OUTBOUND).status == Status.SENT
+
+
+# --- the web process stays light ---------------------------------------------------------------------------
+
+
+def test_serving_the_webhook_never_imports_the_whatsapp_sdk():
+    """pywa costs ~10 MiB in every process that imports it; the web process must not be one of them."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, django; django.setup();"
+        "from django.test import Client; from django.urls import resolve;"
+        "import alfred.urls, channels_wa.admin;"
+        "assert resolve('/webhooks/whatsapp/').func.__module__ == 'channels_wa.views';"
+        "Client().get('/webhooks/whatsapp/', {'hub.mode': 'subscribe'});"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pywa', 'httpx')))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
