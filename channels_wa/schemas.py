@@ -15,6 +15,14 @@ from alfred.models import wa_id_from_phone
 
 # Message types that carry media; their caption (if any) is the text.
 CAPTIONED = frozenset({"image", "video", "document"})
+# Longer ids or addresses than these are not Meta's; storing them would fail the whole delivery.
+MAX_ID = 255
+MAX_ADDRESS = 128
+MAX_STATUS = 16
+
+
+def _usable(value: str, limit: int) -> bool:
+    return 0 < len(value) <= limit and "\x00" not in value
 
 
 @dataclass(frozen=True)
@@ -116,12 +124,16 @@ def _contact_for(wa_id: str, contacts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def inbound_from(raw: dict[str, Any], contacts: list[dict[str, Any]]) -> InboundMessage | None:
     message_id = _str(raw.get("id"))
-    if not message_id:
+    if not _usable(message_id, MAX_ID):
         return None
     wa_id = wa_id_from_phone(_str(raw.get("from")))
     contact = _contact_for(wa_id, contacts)
     wa_id = wa_id or wa_id_from_phone(_str(contact.get("wa_id")))
     user_id = _str(raw.get("from_user_id")) or _str(contact.get("user_id"))
+    if not _usable(user_id, MAX_ADDRESS):
+        user_id = ""
+    if len(wa_id) > MAX_ADDRESS:
+        wa_id = ""
     kind, text, button_id = content_of(raw)
     return InboundMessage(
         id=message_id,
@@ -177,7 +189,7 @@ def content_of(raw: dict[str, Any]) -> tuple[str, str, str]:
 
 def status_from(raw: dict[str, Any]) -> StatusUpdate | None:
     message_id, status = _str(raw.get("id")), _str(raw.get("status"))
-    if not message_id or not status:
+    if not _usable(message_id, MAX_ID) or not _usable(status, MAX_STATUS):
         return None
     errors = _list_of_dicts(raw.get("errors"))
     error = errors[0] if errors else {}

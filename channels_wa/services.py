@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from alfred.interactive import intent_from_button_id
 from alfred.models import Channel, Direction, Member, Message, Status
-from alfred.services import message_record_inbound, outbound_record
+from alfred.services import clean_text, json_storable, message_record_inbound, outbound_record
 from channels_wa.models import StatusEvent
 from channels_wa.schemas import Change, InboundMessage, StatusUpdate, changes_from
 
@@ -91,8 +91,9 @@ def _ours(change: Change) -> bool:
         logger.info("whatsapp webhook field %r ignored", change.field[:40])
         return False
     if not settings.PHONE_ID or change.phone_number_id != settings.PHONE_ID:
-        # Another number of the same WhatsApp Business Account: never answered from this instance.
-        logger.warning(
+        # Another number of the same Meta app (biz's second number, say): never answered from here. Info,
+        # not warning: that number's whole traffic may reach this URL.
+        logger.info(
             "whatsapp delivery for phone_number_id %r ignored (not this instance's)", change.phone_number_id[:40]
         )
         return False
@@ -170,11 +171,11 @@ def status_record(*, update: StatusUpdate) -> bool:
             status=update.status,
             defaults={
                 "message": row,
-                "error_code": update.error_code[:32],
-                "error_title": update.error_title[:255],
-                "recipient_id": update.recipient_id[:64],
+                "error_code": clean_text(update.error_code)[:32],
+                "error_title": clean_text(update.error_title)[:255],
+                "recipient_id": clean_text(update.recipient_id)[:64],
                 "occurred_at": update.timestamp,
-                "raw": update.raw,
+                "raw": json_storable(update.raw),
             },
         )
         if not created:
@@ -207,7 +208,10 @@ def _advance(row: Message, update: StatusUpdate) -> None:
     if row.provider_message_id is None:
         changes["provider_message_id"] = update.id
     if new_status == Status.FAILED:
-        changes.update(error_code=update.error_code[:32], error=update.error_title or "failed (reported by WhatsApp)")
+        changes.update(
+            error_code=clean_text(update.error_code)[:32],
+            error=clean_text(update.error_title) or "failed (reported by WhatsApp)",
+        )
     else:
         changes.update(error="", error_code="")
         if row.sent_at is None:

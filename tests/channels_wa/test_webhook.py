@@ -284,6 +284,17 @@ def test_an_unknown_sender_gets_one_polite_refusal_and_no_skills(client: Client,
     assert graph.read_receipts() == []
 
 
+def test_a_member_added_in_the_admin_is_recognised_from_the_next_message(client: Client, wa_settings, graph):
+    deliver(client, text_sample("wamid.before-joining", sender="15550002222"))
+    Member.objects.create(name="Zoe", wa_id="+1 555 000 2222", language="en")
+
+    deliver(client, text_sample("wamid.after-joining", sender="15550002222"))
+
+    before, after = (Message.objects.get(provider_message_id=f"wamid.{w}-joining") for w in ("before", "after"))
+    assert before.sender is None and after.sender.name == "Zoe"
+    assert [s["text"]["body"] for s in graph.sends()][-1] == "pong"
+
+
 def test_a_member_known_only_by_business_scoped_id_is_recognised_and_answered_there(client: Client, wa_settings, graph):
     Member.objects.create(name="Mia", wa_user_id="US.13491208655302741918", language="en")
     body = sample("callback_button", "quick_reply_without_context")
@@ -477,3 +488,24 @@ def test_serving_the_webhook_never_imports_the_whatsapp_sdk():
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"
+
+
+def test_odd_but_signed_values_are_stored_cleanly_or_skipped_never_a_5xx(client: Client, wa_settings, graph, ana):
+    body = text_sample("wamid.nul", text="milk\x00 and eggs")
+    value = values(body)[0]
+    value["messages"].append(dict(value["messages"][0], id="wamid." + "x" * 300))
+    value["messages"].append(dict(value["messages"][0], id=12345, text={"body": ["not", "text"]}))
+    value["statuses"] = [
+        {"id": "wamid.status\x00", "status": "read"},
+        {"id": "wamid.status-ok", "status": "failed", "errors": [{"code": 1, "title": "bad\x00title"}]},
+        {"id": "wamid.status-odd", "status": "x" * 40},
+    ]
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200
+    stored = {m.provider_message_id: m.text for m in inbound_rows()}
+    assert stored == {"wamid.nul": "milk and eggs", "12345": ""}
+    assert list(StatusEvent.objects.values_list("provider_message_id", "error_title")) == [
+        ("wamid.status-ok", "badtitle")
+    ]
