@@ -312,7 +312,7 @@ def main() -> None:
         port = free_port()
         # fly/start.sh's gunicorn line, with the bench's WSGI module (the same app plus a bare view).
         gunicorn = [
-            str(bin_dir / "gunicorn"), "bench.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            str(bin_dir / "gunicorn"), "bench.bare_app.wsgi:application", "--bind", f"127.0.0.1:{port}",
             "--worker-class", "gthread", "--workers", "1", "--threads", str(args.threads), "--access-logfile", "-",
             "--timeout", "30",
         ]  # fmt: skip

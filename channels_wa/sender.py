@@ -103,12 +103,15 @@ class WhatsAppSender(Sender):
         except httpx.TransportError as exc:
             raise network_error(exc, message) from None
         except (KeyError, ValueError, TypeError) as exc:
-            # An answer pywa could not read: Meta may have accepted the message, so no retry.
-            logger.warning("outbound %s: unreadable answer from WhatsApp (%s)", message.pk, type(exc).__name__)
+            # pywa refused the request (a recipient it cannot address) or could not read Meta's answer; in the
+            # second case the message may have gone out, so neither is retried.
+            logger.warning(
+                "outbound %s: unexpected error around the WhatsApp call (%s)", message.pk, type(exc).__name__
+            )
             raise SendError(
-                f"unreadable answer from WhatsApp ({type(exc).__name__}); not retried",
+                f"unexpected error around the WhatsApp call ({type(exc).__name__}); not retried",
                 permanent=True,
-                code="unanswered",
+                code="unexpected",
             ) from None
 
 

@@ -424,3 +424,15 @@ def test_a_whatsapp_conversation_with_a_member_gets_the_reply_through_the_real_i
 
     assert created
     assert [s["text"]["body"] for s in graph.sends()] == ["pong"]
+
+
+def test_an_answer_without_a_message_id_is_failed_not_retried(wa_settings, graph, conversation):
+    graph.script_sends(Reply(body={"messaging_product": "whatsapp"}))
+    row = queued_row(conversation)
+
+    outcome = outbound_send(row.pk)
+
+    row.refresh_from_db()
+    assert outcome.retry_in is None
+    assert row.status == Status.FAILED and row.error_code == "unexpected"
+    assert len(graph.sends(answered=None)) == 1

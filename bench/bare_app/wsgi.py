@@ -4,6 +4,6 @@ from django.conf import settings
 
 from settings.wsgi import application
 
-settings.ROOT_URLCONF = "bench.urls"
+settings.ROOT_URLCONF = "bench.bare_app.urls"
 
 __all__ = ["application"]
