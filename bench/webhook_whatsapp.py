@@ -384,6 +384,8 @@ def main() -> None:
                 process.kill()
         if standin is not None:
             standin.stop()
+        for leftover in Path("/tmp").glob(f"{database}-beat*"):
+            leftover.unlink()
         redis_client.flushdb()
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
