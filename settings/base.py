@@ -27,10 +27,14 @@ DEV_MODE = EMBEDDED or DEBUG
 INSTANCE_FROM_ENV: str = env("INSTANCE", default="")
 
 
-def secret(name: str, *, dev_default: str = "") -> str:
-    """A secret from the environment; only development mode may fall back to a default."""
+def secret(name: str, *, dev_default: str = "", required: bool = True) -> str:
+    """A secret from the environment; only development mode may fall back to a default. A secret that only
+    some deployments need (``required=False``) is empty when unset, and the app that needs it has a system
+    check saying so."""
     if DEV_MODE:
         return str(env(name, default=dev_default))
+    if not required:
+        return str(env(name, default=""))
     return str(env(name))
 
 
@@ -147,6 +151,33 @@ ALFRED_LLM_CONFIRM_MINUTES: int = env.int("ALFRED_LLM_CONFIRM_MINUTES", default=
 # Voice notes transcribed through the same endpoint (audio.transcriptions); needs OPENAI_API_KEY.
 ALFRED_TRANSCRIPTION_ENABLED: bool = env.bool("ALFRED_TRANSCRIPTION_ENABLED", default=False)
 ALFRED_TRANSCRIPTION_MODEL: str = env("ALFRED_TRANSCRIPTION_MODEL", default="whisper-1")
+
+# --- WhatsApp Cloud API (channels_wa; home, and biz only with a second number) -----------------------
+# Secrets are optional here because only the instance that installs channels_wa needs them; its system
+# check channels_wa.E001 refuses to start without them outside development mode.
+META_TOKEN: str = secret("META_TOKEN", required=False)
+META_APP_SECRET: str = secret("META_APP_SECRET", required=False)
+META_VERIFY_TOKEN: str = secret("META_VERIFY_TOKEN", required=False)
+# Only this number's traffic is handled; deliveries for any other phone_number_id are ignored.
+PHONE_ID: str = env("PHONE_ID", default="")
+# Tests point this at a loopback stand-in; pywa's requests are re-addressed to it.
+WHATSAPP_API_BASE: str = env("WHATSAPP_API_BASE", default="https://graph.facebook.com")
+# Graph API version, e.g. "23.0"; empty = the newest version the pinned pywa supports.
+WHATSAPP_API_VERSION: str = env("WHATSAPP_API_VERSION", default="")
+# Seconds to wait for Meta; a send whose answer never comes is not retried (it may have gone out).
+WHATSAPP_API_TIMEOUT: float = env.float("WHATSAPP_API_TIMEOUT", default=15.0)
+# Mark each member's message as read with a typing indicator (one call) as soon as the worker takes it.
+WHATSAPP_MARK_AS_READ: bool = env.bool("WHATSAPP_MARK_AS_READ", default=True)
+# Acknowledge list changes with a ✅ reaction on the member's message instead of a text reply.
+WHATSAPP_ACK_REACTION: bool = env.bool("WHATSAPP_ACK_REACTION", default=True)
+# The approved template chore reminders go out as when the 24-hour window is closed (README "Connect WhatsApp").
+WHATSAPP_REMINDER_TEMPLATE: str = env("WHATSAPP_REMINDER_TEMPLATE", default="chore_reminder")
+# Languages the template is approved in; a member gets their own when listed, else the first.
+WHATSAPP_REMINDER_TEMPLATE_LANGUAGES: list[str] = env.list("WHATSAPP_REMINDER_TEMPLATE_LANGUAGES", default=["en"])
+# Body parameter names when the template uses named parameters ({{name}}, {{chores}}); empty = {{1}}, {{2}}.
+WHATSAPP_REMINDER_TEMPLATE_PARAM_NAMES: list[str] = env.list("WHATSAPP_REMINDER_TEMPLATE_PARAM_NAMES", default=[])
+# How many quick-reply buttons the template has; each gets the payload of the reminder's button at its index.
+WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES: int = env.int("WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES", default=1)
 
 # --- Celery ---------------------------------------------------------------------------------------
 # Without Redis the tasks run inline in the calling process (embedded mode): same code path, no worker.

@@ -12,7 +12,9 @@ ALFRED_SKILLS = [
 ]
 ALFRED_SENDERS = {
     "console": "alfred.console.ConsoleSender",
+    "whatsapp": "channels_wa.sender.WhatsAppSender",
 }
+ALFRED_INBOUND_PREPARERS = {"whatsapp": "channels_wa.inbound.prepare"}
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     # Each member's morning reminder goes out at their local 08:00; the task checks every member's clock.

@@ -1,0 +1,92 @@
+"""``/webhooks/whatsapp/``: Meta's subscription handshake (GET) and deliveries (POST).
+
+A delivery is verified on its raw bytes, parsed, recorded and answered; the thinking happens in the worker.
+This module stays light on purpose (no pywa): it runs in the web process, where every import costs memory
+on a 256 MB machine.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from channels_wa.services import delivery_record
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "HTTP_X_HUB_SIGNATURE_256"
+SIGNATURE_PREFIX = "sha256="
+
+
+def signature_valid(body: bytes, header: str, secret: str) -> bool:
+    """``X-Hub-Signature-256`` is ``sha256=`` + hex HMAC-SHA256 of the exact bytes, keyed with the app secret."""
+    if not secret or not header.startswith(SIGNATURE_PREFIX):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header[len(SIGNATURE_PREFIX) :].strip().lower())
+
+
+def _answer(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return verify_subscription(request)
+    return receive_delivery(request)
+
+
+def verify_subscription(request: HttpRequest) -> HttpResponse:
+    """Meta's handshake: echo ``hub.challenge`` when the verify token matches; anything else is refused."""
+    token = request.GET.get("hub.verify_token", "")
+    expected = settings.META_VERIFY_TOKEN
+    if (
+        request.GET.get("hub.mode") == "subscribe"
+        and expected
+        and hmac.compare_digest(token.encode(), expected.encode())
+    ):
+        return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+    logger.warning("whatsapp webhook verification refused (mode %r)", request.GET.get("hub.mode", "")[:20])
+    return HttpResponse("forbidden", status=403, content_type="text/plain")
+
+
+def receive_delivery(request: HttpRequest) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _answer(400, "bad Content-Length")
+    if declared > limit:
+        return _answer(413, "body too large")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return _answer(413, "body too large")
+
+    header = request.META.get(SIGNATURE_HEADER, "")
+    if not header:
+        return _answer(401, "missing X-Hub-Signature-256")
+    if not signature_valid(body, header, settings.META_APP_SECRET):
+        logger.warning("whatsapp webhook: bad signature (%d bytes)", len(body))
+        return _answer(403, "bad signature")
+
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return _answer(400, "malformed JSON")
+
+    try:
+        report = delivery_record(payload=payload)
+    except DatabaseError as exc:
+        # Nothing of this delivery was kept (one transaction); Meta retries on any non-200.
+        logger.error("whatsapp webhook: database unavailable (%s); asking Meta to retry", type(exc).__name__)
+        return _answer(503, "temporarily unavailable")
+    logger.debug("whatsapp webhook: %s", report)
+    return HttpResponse(status=200)

@@ -1,0 +1,268 @@
+"""A loopback stand-in for Meta's Graph API (WhatsApp Cloud API), for tests and benchmarks.
+
+A real HTTP server on 127.0.0.1 (port 0 = ephemeral) that answers the calls Alfred makes the way Meta
+does, records every request, and can be scripted to fail:
+
+    with GraphAPIStandIn() as graph:
+        settings.WHATSAPP_API_BASE = graph.url
+        graph.script_sends(graph_error(130429), graph_error(131047))  # the next two sends fail
+        ...
+        graph.sends()  # JSON bodies of the messages Alfred sent
+
+Endpoints: ``POST /v{version}/{phone_id}/messages`` (sends, reactions, templates, read receipts),
+``GET /v{version}/{media_id}`` (media URL, pointing back at this server) and ``GET /media/{media_id}``.
+"""
+
+import dataclasses
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+MESSAGES_PATH = re.compile(r"^/v[\d.]+/(?P<phone_id>[^/]+)/messages$")
+MEDIA_INFO_PATH = re.compile(r"^/v[\d.]+/(?P<media_id>[^/]+)$")
+MEDIA_FILE_PATH = re.compile(r"^/media/(?P<media_id>[^/]+)$")
+
+
+@dataclass
+class Reply:
+    """A scripted answer. ``body=None`` is Meta's usual answer for the request; ``delay`` holds the answer
+    back (read timeouts); ``drop`` closes the connection after reading the request, without answering (the
+    request did reach the server)."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False
+
+
+def graph_error(
+    code: int,
+    message: str = "",
+    *,
+    status: int = 400,
+    title: str = "",
+    transient: bool | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """An error answer in Meta's shape: ``{"error": {"message", "type", "code", "error_data", "fbtrace_id"}}``."""
+    error: dict[str, Any] = {
+        "message": message or f"(#{code}) {title or 'Error'}",
+        "type": "OAuthException",
+        "code": code,
+        "error_data": {"messaging_product": "whatsapp", "details": title or message or "error"},
+        "fbtrace_id": "AbCdEfGh123",
+    }
+    if transient is not None:
+        error["is_transient"] = transient
+    return Reply(status=status, body={"error": error}, headers=headers or {})
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    answered: int = 0
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def is_send(self) -> bool:
+        """A message (text, interactive, template, reaction), not a read receipt."""
+        body = self.json
+        return (
+            self.method == "POST" and bool(MESSAGES_PATH.match(self.path)) and isinstance(body, dict) and "type" in body
+        )
+
+
+class GraphAPIStandIn:
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self._send_script: deque[Reply] = deque()
+        self._other_script: deque[tuple[Callable[[Recorded], bool], Reply]] = deque()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="graph-standin", daemon=True
+        )
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> "GraphAPIStandIn":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> "GraphAPIStandIn":
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- scripting -----------------------------------------------------------------------------------
+    def script_sends(self, *replies: Reply) -> None:
+        """The next sends get these answers, in order; later sends succeed."""
+        with self._lock:
+            self._send_script.extend(replies)
+
+    def script(self, when: Callable[[Recorded], bool], reply: Reply) -> None:
+        """The next request matching ``when`` (that is not a send) gets ``reply``."""
+        with self._lock:
+            self._other_script.append((when, reply))
+
+    def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
+        self.media[media_id] = (content, mime_type)
+
+    # --- what happened -------------------------------------------------------------------------------
+    def sends(self, *, answered: int | None = 200) -> list[dict[str, Any]]:
+        """JSON bodies of the sends received (by default: those answered 200, i.e. accepted)."""
+        with self._lock:
+            return [r.json for r in self.requests if r.is_send and (answered is None or r.answered == answered)]
+
+    def read_receipts(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                r.json for r in self.requests if r.method == "POST" and not r.is_send and "status" in (r.json or {})
+            ]
+
+    def wait_for_sends(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sent = self.sends()
+            if len(sent) >= count:
+                return sent
+            time.sleep(0.05)
+        return self.sends()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    # --- serving -------------------------------------------------------------------------------------
+    def _next_reply(self, recorded: Recorded) -> Reply:
+        scripted: Reply | None = None
+        with self._lock:
+            self.requests.append(recorded)
+            if recorded.is_send and self._send_script:
+                scripted = self._send_script.popleft()
+            else:
+                for index, (when, reply) in enumerate(self._other_script):
+                    if when(recorded):
+                        del self._other_script[index]
+                        scripted = reply
+                        break
+        default = self._default(recorded)
+        if scripted is None:
+            return default
+        if scripted.body is None:  # a scripted delay/drop/status with Meta's usual answer
+            scripted = dataclasses.replace(scripted, body=default.body)
+        return scripted
+
+    def _default(self, recorded: Recorded) -> Reply:
+        if recorded.method == "POST" and MESSAGES_PATH.match(recorded.path):
+            body = recorded.json or {}
+            if not recorded.is_send:  # read receipt / typing indicator
+                return Reply(body={"success": True})
+            recipient = body.get("to") or body.get("recipient")
+            key = "wa_id" if body.get("to") else "user_id"
+            return Reply(
+                body={
+                    "messaging_product": "whatsapp",
+                    "contacts": [{"input": recipient, key: recipient}],
+                    "messages": [{"id": f"wamid.standin.{next(self._ids)}"}],
+                }
+            )
+        if recorded.method == "GET" and (match := MEDIA_FILE_PATH.match(recorded.path)):
+            media = self.media.get(match["media_id"])
+            if media is None:
+                return graph_error(100, "media not found", status=404)
+            return Reply(body=media[0], headers={"Content-Type": media[1]})
+        if recorded.method == "GET" and (match := MEDIA_INFO_PATH.match(recorded.path)):
+            media = self.media.get(match["media_id"])
+            if media is None:
+                return graph_error(100, "Unsupported get request", status=400)
+            return Reply(
+                body={
+                    "messaging_product": "whatsapp",
+                    "url": f"{self.url}/media/{match['media_id']}",
+                    "mime_type": media[1],
+                    "sha256": "0" * 64,
+                    "file_size": len(media[0]),
+                    "id": match["media_id"],
+                }
+            )
+        return graph_error(100, f"Unknown path {recorded.path}", status=404)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, fmt: str, *args: Any) -> None:  # quiet test output
+                return
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                recorded = Recorded(
+                    method=self.command,
+                    path=parts.path,
+                    query=parse_qs(parts.query),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+                reply = standin._next_reply(recorded)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body or {}).encode()
+                recorded.answered = reply.status
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.headers.get("Content-Type", "application/json"))
+                    for name, value in reply.headers.items():
+                        if name.lower() != "content-type":
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (timeouts)
+                    self.close_connection = True
+
+            do_GET = _serve
+            do_POST = _serve
+            do_DELETE = _serve
+
+        return Handler
