@@ -16,7 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -87,34 +87,69 @@ def message_record_inbound(
 ) -> tuple[Message, bool]:
     """Store an inbound message once and queue its handling. Returns ``(message, created)``.
 
-    A redelivery (same channel + provider id) returns the stored row and queues nothing.
+    A redelivery (same channel + provider id) returns the stored row and queues nothing. This runs inside
+    every webhook request, so it costs three statements: upsert the conversation, insert the message unless
+    it is already there, and open the conversation's reply window.
     """
-    existing = Message.objects.filter(channel=channel, provider_message_id=provider_message_id).first()
-    if existing is not None:
-        return existing, False
     now = timezone.now()
     with transaction.atomic():
-        conversation = conversation_for(channel=channel, external_id=conversation_external_id, member=sender)
-        # get_or_create retries the read when a concurrent insert wins the unique constraint.
-        message, created = Message.objects.get_or_create(
+        conversation_id = _conversation_upsert(channel=channel, external_id=conversation_external_id, member=sender)
+        message = Message(
+            direction=Direction.INBOUND,
             channel=channel,
             provider_message_id=provider_message_id,
-            defaults={
-                "direction": Direction.INBOUND,
-                "conversation": conversation,
-                "sender": sender,
-                "kind": kind,
-                "text": clean_text(text),
-                "raw": json_storable(raw),
-                "intent": intent,
-                "status": Status.RECEIVED,
-                "created_at": received_at or now,
-            },
+            conversation_id=conversation_id,
+            sender=sender,
+            kind=kind,
+            text=clean_text(text),
+            raw=json_storable(raw),
+            intent=intent,
+            status=Status.RECEIVED,
+            created_at=received_at or now,
         )
-        if created:
-            Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=now)
-            enqueue_on_commit("message_handle", message.pk)
-    return message, created
+        if not _insert_unless_present(message):
+            return Message.objects.get(channel=channel, provider_message_id=provider_message_id), False
+        Conversation.objects.filter(pk=conversation_id).update(last_inbound_at=now)
+        enqueue_on_commit("message_handle", message.pk)
+    return message, True
+
+
+def _conversation_upsert(*, channel: str, external_id: str, member: Member | None) -> int:
+    """The conversation's id, created if new; the sender of an inbound message is its member from now on."""
+    (conversation,) = Conversation.objects.bulk_create(
+        [Conversation(channel=channel, external_id=external_id, member=member)],
+        update_conflicts=True,
+        unique_fields=["channel", "external_id"],
+        update_fields=["member"],
+    )
+    return conversation.pk
+
+
+def _insert_unless_present(message: Message) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``; False when the unique (channel, provider id) row exists.
+
+    One statement instead of get_or_create's SELECT + SAVEPOINT + INSERT + RELEASE, and race-free: of two
+    concurrent deliveries exactly one gets an id back. Django's ``bulk_create(ignore_conflicts=True)`` would
+    issue the same INSERT but cannot tell whether the row was inserted. Postgres and SQLite both speak it.
+    """
+    fields = [field for field in Message._meta.local_concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(message, add=True), connection) for field in fields]
+    quote = connection.ops.quote_name
+    # Only model metadata is interpolated (quoted identifiers); every value goes in as a parameter.
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.pk = row[0]
+    message._state.adding = False
+    message._state.db = connection.alias
+    return True
 
 
 def outbound_record(
