@@ -15,6 +15,7 @@ from django.test import Client
 from alfred.models import Member
 from tests.conftest import sign
 from tests.standins.graph_api import GraphAPIStandIn
+from tests.standins.openai_api import openai_api  # noqa: F401  (a fixture, registered by the import)
 
 SAMPLES = Path(os.environ.get("ALFRED_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
 WHATSAPP_SAMPLES = SAMPLES / "whatsapp"

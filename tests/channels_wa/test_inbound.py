@@ -1,14 +1,18 @@
-"""The worker-side preparation of inbound WhatsApp messages: read receipts and voice notes."""
+"""The worker-side preparation of inbound WhatsApp messages: read receipts and voice notes.
+
+Voice notes go through the real ``alfred.llm.transcribe`` and the real ``openai`` client to the loopback
+OpenAI-compatible stand-in (``/v1/audio/transcriptions``); only the remote services are stood in for."""
 
 import pytest
 
-from alfred import llm
-from alfred.models import Direction, Message, Status
+from alfred.models import CompletionKind, Direction, LLMCompletion, Message, Path, Status
 from tests.channels_wa.conftest import deliver, sample, values
+from tests.standins.openai_api import Fail, OpenAIStandIn
 
 pytestmark = [pytest.mark.home, pytest.mark.django_db(transaction=True)]
 
 OGG = b"OggS\x00\x02" + b"\x00" * 64
+POLITE = "I could not listen to your voice note"
 
 
 def voice_note(media_id: str = "1234567890987654321") -> dict:
@@ -19,61 +23,61 @@ def voice_note(media_id: str = "1234567890987654321") -> dict:
     return body
 
 
-class Transcriber:
-    """Stands in for the transcription endpoint behind ``alfred.llm`` (implemented on another branch)."""
-
-    def __init__(self, text: str = "", error: Exception | None = None) -> None:
-        self.text = text
-        self.error = error
-        self.calls: list[dict] = []
-
-    def __call__(self, *, audio: bytes, filename: str, mime_type: str, language: str | None = None) -> str:
-        self.calls.append({"audio": audio, "filename": filename, "mime_type": mime_type, "language": language})
-        if self.error:
-            raise self.error
-        return self.text
-
-
 @pytest.fixture
-def transcription(monkeypatch) -> Transcriber:
-    transcriber = Transcriber(text="ping")
-    monkeypatch.setattr(llm, "transcription_configured", lambda: True)
-    monkeypatch.setattr(llm, "transcribe", transcriber)
-    return transcriber
+def transcription(openai_api: OpenAIStandIn, settings) -> OpenAIStandIn:
+    """Transcription switched on the way an operator does it: an endpoint (the stand-in, set up by
+    ``openai_api``) and ``ALFRED_TRANSCRIPTION_ENABLED``."""
+    settings.ALFRED_TRANSCRIPTION_ENABLED = True
+    settings.ALFRED_TRANSCRIPTION_MODEL = "whisper-1"
+    return openai_api
 
 
 def test_a_voice_note_is_downloaded_transcribed_and_answered_like_text(client, wa_settings, graph, ana, transcription):
     graph.add_media("1234567890987654321", OGG, "audio/ogg")
+    transcription.transcripts("ping")
 
     deliver(client, voice_note())
 
-    assert transcription.calls == [
-        {"audio": OGG, "filename": "voice-note.ogg", "mime_type": "audio/ogg", "language": "en"}
-    ]
+    (sent_for_transcription,) = transcription.audio_requests
+    assert sent_for_transcription == {
+        "file": {"filename": "voice-note.ogg", "content_type": "audio/ogg", "data": OGG},
+        "model": "whisper-1",
+        "language": "en",
+    }
+    (request,) = [r for r in transcription.requests if r.path.endswith("/audio/transcriptions")]
+    assert request.headers["authorization"] == "Bearer test-key-not-secret"
     inbound = Message.objects.get(direction=Direction.INBOUND)
     assert inbound.text == "ping" and inbound.status == Status.HANDLED
     assert [s["text"]["body"] for s in graph.sends()] == ["pong"]
     media_calls = [r for r in graph.requests if r.method == "GET"]
     assert [r.path for r in media_calls] == ["/v23.0/1234567890987654321", "/media/1234567890987654321"]
     assert all(r.headers["authorization"].startswith("Bearer ") for r in media_calls)
+    record = LLMCompletion.objects.get()
+    assert record.kind == CompletionKind.TRANSCRIPTION and record.ok
 
 
 def test_a_voice_note_whose_transcription_fails_gets_a_polite_reply(client, wa_settings, graph, ana, transcription):
     graph.add_media("1234567890987654321", OGG, "audio/ogg")
-    transcription.error = llm.TranscriptionUnavailable("endpoint down")
+    # The endpoint is down: every attempt (the first and the client's two retries) gets a 503.
+    transcription.transcripts(*[Fail(503, retry_after="0.01")] * 3)
 
     deliver(client, voice_note())
 
+    assert len(transcription.audio_requests) == 3
     (sent,) = graph.sends()
-    assert sent["text"]["body"].startswith("I could not listen to your voice note")
+    assert sent["text"]["body"].startswith(POLITE)
+    inbound = Message.objects.get(direction=Direction.INBOUND)
+    assert inbound.status == Status.HANDLED and inbound.path == Path.FALLBACK
+    record = LLMCompletion.objects.get()
+    assert record.kind == CompletionKind.TRANSCRIPTION and not record.ok and "503" in record.error
 
 
 def test_a_voice_note_whose_media_is_gone_gets_a_polite_reply(client, wa_settings, graph, ana, transcription):
     deliver(client, voice_note("no-such-media"))
 
-    assert transcription.calls == []
+    assert transcription.audio_requests == []
     (sent,) = graph.sends()
-    assert sent["text"]["body"].startswith("I could not listen to your voice note")
+    assert sent["text"]["body"].startswith(POLITE)
 
 
 def test_a_stranger_voice_note_is_never_downloaded_or_transcribed(client, wa_settings, graph, transcription):
@@ -81,7 +85,7 @@ def test_a_stranger_voice_note_is_never_downloaded_or_transcribed(client, wa_set
 
     deliver(client, voice_note())
 
-    assert transcription.calls == []
+    assert transcription.requests == []
     assert [r for r in graph.requests if r.method == "GET"] == []
     (sent,) = graph.sends()
     assert "only talk to members" in sent["text"]["body"]
@@ -97,6 +101,19 @@ def test_voice_notes_without_transcription_get_the_please_type_reply_in_the_memb
 
     (sent,) = graph.sends()
     assert sent["text"]["body"].startswith("Las notas de voz necesitan transcripción")
+
+
+def test_an_endpoint_without_transcription_enabled_is_not_asked_and_the_member_is_asked_to_type(
+    client, wa_settings, graph, ana, openai_api
+):
+    graph.add_media("1234567890987654321", OGG, "audio/ogg")
+
+    deliver(client, voice_note())
+
+    assert openai_api.requests == []
+    assert [r for r in graph.requests if r.method == "GET"] == []
+    (sent,) = graph.sends()
+    assert sent["text"]["body"].startswith("Voice notes need transcription")
 
 
 def test_with_read_receipts_off_nothing_but_the_reply_goes_out(client, wa_settings, graph, ana):
