@@ -425,8 +425,13 @@ def report(args: argparse.Namespace, results: dict[str, Result], stored: int, ex
     print(f"inbound rows stored: {stored} of {expected} deliveries answered 200")
     ok_ratio = hook.rate() / bare.rate() >= 0.5
     ok_p99 = hook.pct(99) <= 50
-    print(f"targets: ratio ≥ 0.5 {'met' if ok_ratio else 'MISSED'}; p99 ≤ 50 ms at {args.rate:.0f}/s "
-          f"{'met' if ok_p99 else 'MISSED'}")  # fmt: skip
+    print(f"targets: ratio ≥ 0.5 at {args.rate:.0f}/s {'met' if ok_ratio else 'MISSED'}; p99 ≤ 50 ms at "
+          f"{args.rate:.0f}/s {'met' if ok_p99 else 'MISSED'}")  # fmt: skip
+    if "webhook max" in results:
+        # Read strictly, the ratio target compares the most each can take; say so rather than hide it.
+        saturated = results["webhook max"].rate() / results["bare max"].rate()
+        print(f"         ratio at saturation {saturated:.2f} ({'met' if saturated >= 0.5 else 'MISSED'} if the "
+              "target means the most deliveries/s each can take)")  # fmt: skip
 
 
 if __name__ == "__main__":
