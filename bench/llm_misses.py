@@ -14,6 +14,7 @@ Every message runs inside a transaction that is rolled back: nothing is left in 
 """
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -69,6 +70,7 @@ def _run_one(miss: dict[str, Any]) -> dict[str, Any]:
                 prompt_tokens=sum(c.prompt_tokens for c in completions),
                 completion_tokens=sum(c.completion_tokens for c in completions),
                 cost=float(sum(c.cost for c in completions)),
+                tool_free=not calls,
                 reached=any(c.tool == miss["tool"] for c in calls),
                 exact=any(c.tool == miss["tool"] and c.args == miss.get("args", {}) for c in calls),
                 offered=miss["tool"] in _offered_tools(),
@@ -132,14 +134,19 @@ def llm_report(misses: list[dict[str, Any]]) -> None:
         f"completion {statistics.mean(r['completion_tokens'] for r in results):.0f}); "
         f"p50 {_percentile(totals, 0.5):.0f}, p95 {_percentile(totals, 0.95):.0f}"
     )
-    reached = sum(r["reached"] for r in results)
-    exact = sum(r["exact"] for r in results)
-    offered = sum(r["offered"] for r in results)
-    print(
-        f"  reached the expected tool: {reached}/{n} ({100 * reached / n:.1f} %); with its exact arguments: {exact}/{n}"
-    )
-    if offered < n:
-        print(f"  expected tool not offered by this instance's registry: {n - offered}/{n}")
+    # Must-not-act lines (tool null) that the rules rightly left alone: success is making no tool call.
+    to_act = [(m, r) for m, r in zip(misses, results, strict=True) if m.get("tool")]
+    quiet = [r for m, r in zip(misses, results, strict=True) if not m.get("tool")]
+    if to_act:
+        k = len(to_act)
+        reached = sum(r["reached"] for _, r in to_act)
+        exact = sum(r["exact"] for _, r in to_act)
+        offered = sum(r["offered"] for _, r in to_act)
+        print(f"  reached the expected tool: {reached}/{k} ({100 * reached / k:.1f} %); exact arguments: {exact}/{k}")
+        if offered < k:
+            print(f"  expected tool not offered by this instance's registry: {k - offered}/{k}")
+    if quiet:
+        print(f"  must-not-act lines answered without a tool call: {sum(r['tool_free'] for r in quiet)}/{len(quiet)}")
     failed = [r["error"] for r in results if r["fell_back"]]
     print(f"  fell back (no LLM answer): {len(failed)}/{n}" + (f", e.g. {failed[0]}" if failed else ""))
     p50, p95 = (1000 * _percentile([r["seconds"] for r in results], share) for share in (0.5, 0.95))
@@ -170,8 +177,8 @@ def _scripted_model(expected: dict[str, dict[str, Any]]) -> Any:
     return decide
 
 
-def rules_misses() -> list[dict[str, Any]]:
-    """The corpus lines this instance's rules do not get exactly right."""
+def rules_misses(*, everything: bool = False) -> list[dict[str, Any]]:
+    """The corpus lines this instance's rules do not get exactly right (every line with ``everything``)."""
     from alfred.brain import rules_match
 
     misses = []
@@ -181,7 +188,7 @@ def rules_misses() -> list[dict[str, Any]]:
                 continue
             case = json.loads(line)
             case.setdefault("lang", path.stem)
-            intents = rules_match(case["text"], case["lang"])
+            intents = None if everything else rules_match(case["text"], case["lang"])
             if not intents or (intents[0].tool, intents[0].args) != (case["tool"], case.get("args", {})):
                 misses.append(case)
     return misses
@@ -190,6 +197,9 @@ def rules_misses() -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="Run only the first N misses.")
+    parser.add_argument(
+        "--all", action="store_true", help="Send every corpus line to the LLM, as if there were no rules."
+    )
     options = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -204,10 +214,12 @@ def main() -> None:
     if settings.EMBEDDED:
         (ROOT / "var").mkdir(exist_ok=True)
         call_command("migrate", verbosity=0)
-    misses = rules_misses()
+        call_command("seed_demo", stdout=io.StringIO())
+    misses = rules_misses(everything=options.all)
     if options.limit:
         misses = misses[: options.limit]
-    print(f"rules misses in {CORPUS.relative_to(ROOT)}: {len(misses)}")
+    what = "corpus lines (--all: rules bypassed)" if options.all else "rules misses"
+    print(f"{what} in {CORPUS.relative_to(ROOT)}: {len(misses)}")
     if settings.OPENAI_API_KEY:
         llm_report(misses)
         return
