@@ -1,6 +1,7 @@
 """The home tools: shopping lists and chores. Thin on purpose: resolve names, call a service, say what
 happened in the user's language. The docstrings are what the LLM reads to choose a tool."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -263,38 +264,39 @@ def _find_open(names: list[str], list_name: str | None) -> tuple[list[Item], lis
     return matched, missing
 
 
+def _change_open_items(
+    ctx: ToolContext,
+    items: list[GroceryItem],
+    list_name: str | None,
+    change: Callable[..., list[Item]],
+    done_sentence: str,
+) -> ToolResult:
+    """Apply ``change`` to the open items named; say what changed and what was not on the list."""
+    found = _find_open([i.name for i in items], list_name)
+    if isinstance(found, ToolResult):
+        return found
+    matched, missing = found
+    done = change(items=matched, member=ctx.member)
+    sentences = []
+    if done:
+        sentences.append(done_sentence % {"items": names_text([i.name for i in done])})
+    if missing:
+        sentences.append(_("Not on the list: %(items)s.") % {"items": names_text(missing)})
+    return ToolResult(text=" ".join(sentences), ok=bool(done), acknowledge=not missing)
+
+
 @tool()
 def grocery_bought(ctx: ToolContext, *, items: list[GroceryItem], list: str | None = None) -> ToolResult:  # noqa: A002
     """Check items off as bought ("got the milk", "ya compré el pan"). They stay visible as recently bought
     until cleared. ``list`` only when the user named one; otherwise every list is searched."""
-    found = _find_open([i.name for i in items], list)
-    if isinstance(found, ToolResult):
-        return found
-    matched, missing = found
-    done = services.grocery_items_mark_bought(items=matched, member=ctx.member)
-    sentences = []
-    if done:
-        sentences.append(_("Checked off: %(items)s.") % {"items": names_text([i.name for i in done])})
-    if missing:
-        sentences.append(_("Not on the list: %(items)s.") % {"items": names_text(missing)})
-    return ToolResult(text=" ".join(sentences), ok=bool(done), acknowledge=not missing)
+    return _change_open_items(ctx, items, list, services.grocery_items_mark_bought, _("Checked off: %(items)s."))
 
 
 @tool(destructive=True)
 def grocery_remove(ctx: ToolContext, *, items: list[GroceryItem], list: str | None = None) -> ToolResult:  # noqa: A002
     """Take items off a list without buying them ("remove the eggs", "quita el pan"). Only when the user
     clearly asks to remove; for bought items use grocery_bought. Undo brings them back."""
-    found = _find_open([i.name for i in items], list)
-    if isinstance(found, ToolResult):
-        return found
-    matched, missing = found
-    done = services.grocery_items_remove(items=matched, member=ctx.member)
-    sentences = []
-    if done:
-        sentences.append(_("Removed: %(items)s.") % {"items": names_text([i.name for i in done])})
-    if missing:
-        sentences.append(_("Not on the list: %(items)s.") % {"items": names_text(missing)})
-    return ToolResult(text=" ".join(sentences), ok=bool(done), acknowledge=not missing)
+    return _change_open_items(ctx, items, list, services.grocery_items_remove, _("Removed: %(items)s."))
 
 
 @tool(destructive=True)

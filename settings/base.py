@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,7 +36,10 @@ def secret(name: str, *, dev_default: str = "", required: bool = True) -> str:
         return str(env(name, default=dev_default))
     if not required:
         return str(env(name, default=""))
-    return str(env(name))
+    value = str(env(name))
+    if not value:
+        raise ImproperlyConfigured(f"Set the {name} environment variable (it is empty)")
+    return value
 
 
 SECRET_KEY = secret("SECRET_KEY", dev_default="dev-only-insecure-key-never-used-in-production")

@@ -107,3 +107,22 @@ def test_instance_env_that_disagrees_with_the_settings_module_stops_start_up():
 
     assert result.returncode != 0
     assert "alfred.E001" in result.stderr
+
+
+@pytest.mark.parametrize("secret_key", [None, ""], ids=["unset", "empty"])
+def test_outside_development_mode_a_missing_secret_key_stops_start_up(secret_key):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(DEBUG="0", DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+    if secret_key is not None:
+        env["SECRET_KEY"] = secret_key
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", f"--settings=settings.{settings.INSTANCE}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
