@@ -38,6 +38,9 @@ def all_sample_cases() -> list[tuple[str, str]]:
     for path in sorted(WHATSAPP_SAMPLES.glob("*.json")):
         with open(path) as handle:
             cases += [(path.stem, case) for case in json.load(handle)]
+    # Without the samples the parametrised tests would be skipped silently; fail loudly instead.
+    if not cases:
+        raise FileNotFoundError(f"No WhatsApp samples in {WHATSAPP_SAMPLES} (set ALFRED_SAMPLES_DIR)")
     return cases
 
 
