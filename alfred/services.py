@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Half of an emoji pair on its own (JSON allows "\ud83d"): no database can encode it.
+LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def _enqueue(task_name: str, message_id: int) -> None:
@@ -49,13 +51,13 @@ def enqueue_on_commit(task_name: str, message_id: int) -> None:
 
 def clean_text(text: str) -> str:
     """Control characters removed (NUL breaks Postgres text); newlines and tabs kept."""
-    return CONTROL_CHARS.sub("", text or "").replace("\r\n", "\n")
+    return LONE_SURROGATES.sub("", CONTROL_CHARS.sub("", text or "")).replace("\r\n", "\n")
 
 
 def json_storable(value: Any) -> Any:
-    """The payload as received, minus NUL characters, which Postgres jsonb cannot hold."""
+    """The payload as received, minus what no database column can hold: NUL and lone surrogates."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return LONE_SURROGATES.sub("", value.replace("\x00", ""))
     if isinstance(value, dict):
         return {json_storable(k): json_storable(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -211,13 +213,12 @@ def message_handle(message_id: int) -> None:
     except Exception as exc:
         logger.exception("message %s: handling failed", message.pk)
         with transaction.atomic():
-            _finish(message, status=Status.FAILED, path="", error=f"{type(exc).__name__}: handling failed")
-            conversation_reply(inbound=message, text=apology(message.language))
+            if _finish(message, status=Status.FAILED, path="", error=f"{type(exc).__name__}: handling failed"):
+                conversation_reply(inbound=message, text=apology(message.language))
         return
     with transaction.atomic():
-        if answer.text:
+        if _finish(message, status=answer.status, path=answer.path, error=answer.error) and answer.text:
             conversation_reply(inbound=message, text=answer.text, kind=answer.kind, raw=answer.raw)
-        _finish(message, status=answer.status, path=answer.path, error=answer.error)
 
 
 def inbound_prepare(message: Message) -> "Answer | None":
@@ -241,10 +242,15 @@ def apology(language: str) -> str:
         return gettext("Sorry, something went wrong on my side. Please try again in a moment.")
 
 
-def _finish(message: Message, *, status: str, path: str, error: str = "") -> None:
-    Message.objects.filter(pk=message.pk).update(
+def _finish(message: Message, *, status: str, path: str, error: str = "") -> bool:
+    """Close the handling this worker claimed. False when the lease ran out and another worker took the
+    message over: then this worker must not reply, or the member would be answered twice."""
+    finished = Message.objects.filter(pk=message.pk, status=Status.HANDLING, claimed_at=message.claimed_at).update(
         status=status, path=path, error=error, language=message.language, handled_at=timezone.now()
     )
+    if not finished:
+        logger.warning("message %s: taken over by another worker after the lease; this reply is dropped", message.pk)
+    return bool(finished)
 
 
 @dataclass

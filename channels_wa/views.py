@@ -9,9 +9,10 @@ import hashlib
 import hmac
 import json
 import logging
+from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -29,7 +30,14 @@ def signature_valid(body: bytes, header: str, secret: str) -> bool:
     if not secret or not header.startswith(SIGNATURE_PREFIX):
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len(SIGNATURE_PREFIX) :].strip().lower())
+    # Bytes, not str: compare_digest raises on non-ASCII text, and the header is the sender's to choose.
+    given = header[len(SIGNATURE_PREFIX) :].strip().lower().encode("utf-8", "replace")
+    return hmac.compare_digest(expected.encode(), given)
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259) and no jsonb column can store them."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _answer(status: int, detail: str) -> JsonResponse:
@@ -78,12 +86,16 @@ def receive_delivery(request: HttpRequest) -> HttpResponse:
         return _answer(403, "bad signature")
 
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError):
         return _answer(400, "malformed JSON")
 
     try:
         report = delivery_record(payload=payload)
+    except DataError as exc:
+        # A value no column can hold: retrying cannot help, so it is refused like a malformed body.
+        logger.error("whatsapp webhook: payload cannot be stored (%s)", type(exc).__name__)
+        return _answer(400, "payload cannot be stored")
     except DatabaseError as exc:
         # Nothing of this delivery was kept (one transaction); Meta retries on any non-200.
         logger.error("whatsapp webhook: database unavailable (%s); asking Meta to retry", type(exc).__name__)

@@ -215,6 +215,9 @@ LOG_LEVEL: str = env("LOG_LEVEL", default="INFO")
 def instance_settings(instance: str) -> dict[str, Any]:
     """The settings whose values carry the instance name, so two instances never share a key or a queue."""
     prefix = f"alfred:{instance}"
+    if not DATABASE_URL:
+        # The embedded SQLite file lives in var/ (git-ignored), which a fresh clone does not have yet.
+        (BASE_DIR / "var").mkdir(exist_ok=True)
     databases = {
         "default": env.db_url_config(DATABASE_URL)
         if DATABASE_URL

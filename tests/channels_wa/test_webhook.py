@@ -166,6 +166,40 @@ def test_a_body_over_3_mb_is_refused_with_413_before_anything_is_stored(client: 
     assert inbound_rows() == []
 
 
+def test_a_signature_header_with_non_ascii_text_is_refused_not_a_500(client: Client, wa_settings, ana):
+    raw = json.dumps(text_sample("wamid.accents")).encode()
+
+    response = client.post(URL, data=raw, content_type="application/json", HTTP_X_HUB_SIGNATURE_256="sha256=éé")
+
+    assert response.status_code == 403
+    assert inbound_rows() == []
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_with_nan_or_infinity_is_malformed(client: Client, wa_settings, ana, constant):
+    raw = json.dumps(text_sample("wamid.nan")).replace('"timestamp": "', f'"odd": {constant}, "timestamp": "', 1)
+
+    response = deliver(client, raw.encode())
+
+    assert constant in raw
+    assert response.status_code == 400
+    assert inbound_rows() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lone_surrogate_in_the_text_is_dropped_and_the_message_kept(client: Client, wa_settings, graph, ana):
+    # json.dumps writes the half emoji pair as the escape \ud83d, exactly as a client could send it.
+    raw = json.dumps(text_sample("wamid.surrogate", text="pi\ud83dng")).encode()
+
+    response = deliver(client, raw)
+
+    assert rb"\ud83d" in raw
+    assert response.status_code == 200
+    (inbound,) = inbound_rows()
+    assert inbound.text == "ping"
+    assert inbound.status == Status.HANDLED
+
+
 def test_malformed_json_is_a_400(client: Client, wa_settings, ana):
     response = deliver(client, b'{"object": "whatsapp_business_account", "entry": [')
 

@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from alfred import services
 from alfred.channels import Sender, SendError
-from alfred.models import Channel, Direction, Message, Status
-from alfred.services import message_record_inbound, outbound_send, sweep_stuck
+from alfred.models import Channel, Direction, Message, Status, ToolCall
+from alfred.phrasebook import Phrase, RegexPhrasebook
+from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
+from alfred.services import inbound_claim, message_record_inbound, outbound_send, sweep_stuck
 
 
 def record(member, provider_id: str = "wamid.1", text: str = "ping") -> tuple[Message, bool]:
@@ -181,3 +183,36 @@ def test_the_sweeper_requeues_stuck_rows_and_never_resends_an_interrupted_send(m
     assert report.outbound_abandoned == 1
     interrupted.refresh_from_db()
     assert interrupted.status == Status.FAILED
+
+
+@tool()
+def outlive_the_lease(ctx: ToolContext) -> ToolResult:
+    """While this worker's tool runs, its lease runs out and a second worker claims the message (what the
+    sweeper does after ALFRED_HANDLING_LEASE_SECONDS)."""
+    Message.objects.filter(pk=ctx.message.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    assert inbound_claim(ctx.message.pk) is not None
+    return ToolResult(text="done slowly")
+
+
+slow_skill = Skill(
+    name="slow",
+    instances=frozenset({"home", "biz"}),
+    tools=[outlive_the_lease],
+    phrasebook=RegexPhrasebook([Phrase("slow", "outlive_the_lease")]),
+    summary=lambda: "slow",
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_lease_was_taken_over_does_not_reply(member, settings):
+    settings.ALFRED_SKILLS = [*settings.ALFRED_SKILLS, f"{__name__}.slow_skill"]
+    get_registry.cache_clear()
+    try:
+        message, _ = record(member, provider_id="wamid.lease", text="slow")
+    finally:
+        get_registry.cache_clear()
+
+    message.refresh_from_db()
+    assert ToolCall.objects.get(message=message).tool == "outlive_the_lease"
+    assert replies() == []
+    assert message.status == Status.HANDLING  # the second worker's claim stands; it answers once

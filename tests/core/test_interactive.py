@@ -13,7 +13,19 @@ def test_a_button_id_round_trips_its_tool_call():
     assert intent_from_button_id(value) == {"tool": "ping", "args": {"note": "ñ"}}
 
 
-@pytest.mark.parametrize("value", ["", "hello", "alfred:", "alfred:{bad json", 'alfred:{"args": {}}', "alfred:[1]"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "hello",
+        "alfred:",
+        "alfred:{bad json",
+        'alfred:{"args": {}}',
+        "alfred:[1]",
+        'alfred:{"tool": "ping", "args": {"a": NaN}}',
+        'alfred:{"tool": "ping", "args": {"a": -Infinity}}',
+    ],
+)
 def test_ids_alfred_did_not_make_carry_no_intent(value):
     assert intent_from_button_id(value) is None
 
