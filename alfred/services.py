@@ -132,7 +132,9 @@ def _insert_unless_present(message: Message) -> bool:
 
     One statement instead of get_or_create's SELECT + SAVEPOINT + INSERT + RELEASE, and race-free: of two
     concurrent deliveries exactly one gets an id back. Django's ``bulk_create(ignore_conflicts=True)`` would
-    issue the same INSERT but cannot tell whether the row was inserted. Postgres and SQLite both speak it.
+    issue the same INSERT but cannot tell whether the row was inserted. Postgres and SQLite (3.35+) both
+    speak it. Every value comes from the model's own field preparation, so a field added later is stored
+    like any other; a database-side default or a new unique constraint on Message would need a look here.
     """
     fields = [field for field in Message._meta.local_concrete_fields if not field.primary_key]
     values = [field.get_db_prep_save(field.pre_save(message, add=True), connection) for field in fields]
