@@ -54,8 +54,18 @@ def tool_execute(*, ctx: ToolContext, intent: Intent, call_id: str) -> ToolCall:
             result = one.call(ctx, arguments)
             return _record(ctx, intent, call_id, result, result.ok, started)
     except IntegrityError:
-        # A concurrent run of this same turn recorded the call first (and its effect with it).
-        return ToolCall.objects.get(message=ctx.message, call_id=call_id)
+        # Either a concurrent run of this same turn recorded the call first (and its effect with it), or the
+        # tool's own work broke a constraint; its effect was rolled back, so the call is recorded as failed.
+        done = ToolCall.objects.filter(message=ctx.message, call_id=call_id).first()
+        if done is not None:
+            return done
+        logger.warning("tool %s: its work conflicted with data already saved (IntegrityError)", intent.tool)
+        text = _("That did not work: it conflicts with something already saved. Please check and try again.")
+        try:
+            with transaction.atomic():
+                return _record(ctx, intent, call_id, ToolResult(text=text, ok=False), False, started)
+        except IntegrityError:  # a concurrent run recorded it meanwhile
+            return ToolCall.objects.get(message=ctx.message, call_id=call_id)
 
 
 def _record(ctx: ToolContext, intent: Intent, call_id: str, result: ToolResult, ok: bool, started: float) -> ToolCall:

@@ -27,12 +27,14 @@ TRACKER_PREFIX = "alfred-out:"
 # Meta's "re-engagement" error: free-form message outside the 24-hour window.
 OUTSIDE_WINDOW = "131047"
 
-# For each report, the row statuses it may move a row from: a report never moves a row backwards.
+# For each report, the row statuses it may move a row from: a report never moves a row backwards. Never
+# from queued: a split reply whose later part waits for a retry shares its tracker with the parts already
+# out, and a report of those must leave the row for the retry to claim (the StatusEvent is still kept).
 ADVANCES_FROM: dict[str, tuple[str, ...]] = {
-    Status.SENT: (Status.QUEUED, Status.SENDING, Status.FAILED),
-    Status.DELIVERED: (Status.QUEUED, Status.SENDING, Status.SENT, Status.FAILED),
-    Status.READ: (Status.QUEUED, Status.SENDING, Status.SENT, Status.DELIVERED, Status.FAILED),
-    Status.FAILED: (Status.QUEUED, Status.SENDING, Status.SENT, Status.FAILED),
+    Status.SENT: (Status.SENDING, Status.FAILED),
+    Status.DELIVERED: (Status.SENDING, Status.SENT, Status.FAILED),
+    Status.READ: (Status.SENDING, Status.SENT, Status.DELIVERED, Status.FAILED),
+    Status.FAILED: (Status.SENDING, Status.SENT, Status.FAILED),
 }
 # "played" (a voice message was listened to) implies read.
 REPORTED_AS = {"sent": Status.SENT, "delivered": Status.DELIVERED, "read": Status.READ, "played": Status.READ}

@@ -324,21 +324,25 @@ def chore_create(
         raise Rejected("chore_exists", title=cleaned)
     unique_assignees = list(dict.fromkeys(assignees))
     chosen = strategy or (Chore.Strategy.ROUND_ROBIN if len(unique_assignees) > 1 else Chore.Strategy.FIXED)
-    with transaction.atomic():
-        chore = Chore.objects.create(
-            title=cleaned,
-            aliases=aliases,
-            recurrence=rule,
-            basis=basis,
-            strategy=chosen,
-            anchor=today,
-            next_due=Chore(recurrence=rule).first_due_from(today),
-            current_assignee=unique_assignees[0] if unique_assignees else None,
-            created_by=member,
-        )
-        ChoreAssignee.objects.bulk_create(
-            [ChoreAssignee(chore=chore, member=m, position=n) for n, m in enumerate(unique_assignees)]
-        )
+    try:
+        with transaction.atomic():
+            chore = Chore.objects.create(
+                title=cleaned,
+                aliases=aliases,
+                recurrence=rule,
+                basis=basis,
+                strategy=chosen,
+                anchor=today,
+                next_due=Chore(recurrence=rule).first_due_from(today),
+                current_assignee=unique_assignees[0] if unique_assignees else None,
+                created_by=member,
+            )
+            ChoreAssignee.objects.bulk_create(
+                [ChoreAssignee(chore=chore, member=m, position=n) for n, m in enumerate(unique_assignees)]
+            )
+    except IntegrityError:
+        # The check above cannot see a concurrent insert of the same title; the unique index does.
+        raise Rejected("chore_exists", title=cleaned) from None
     return chore
 
 

@@ -141,6 +141,39 @@ def test_a_retry_after_a_failed_part_resumes_without_resending_earlier_parts(wa_
     assert row.status == Status.SENT and row.attempts == 2
 
 
+def test_a_sent_report_for_the_first_part_does_not_strand_a_reply_waiting_to_retry_its_second(
+    client, wa_settings, graph, conversation
+):
+    from channels_wa.models import StatusEvent
+    from tests.channels_wa.conftest import deliver
+
+    row = queued_row(conversation, text="Sentence number one is here. " * 200)
+    graph.script_sends(Reply(), graph_error(130429, "Rate limit hit"))
+    first = outbound_send(row.pk)
+    assert first.retry_in is not None
+
+    # Part 1 went out; Meta's report of it carries the row's tracker and arrives while part 2 waits.
+    status = {
+        "id": "wamid.standin.1",
+        "status": "sent",
+        "timestamp": str(int(time.time())),
+        "recipient_id": SAMPLE_SENDER,
+        "biz_opaque_callback_data": f"alfred-out:{row.pk}",
+    }
+    assert deliver(client, _status_body(status)).status_code == 200
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED
+    assert StatusEvent.objects.filter(provider_message_id="wamid.standin.1", status="sent", message=row).exists()
+
+    second = outbound_send(row.pk)
+
+    assert second.sent
+    assert [s["text"]["body"] for s in graph.sends()] == split_text(row.text)
+    row.refresh_from_db()
+    assert row.status == Status.SENT and len(row.raw["sent_parts"]) == 2
+    assert row.provider_message_id == row.raw["sent_parts"][-1]
+
+
 def test_an_acknowledged_list_change_is_a_check_mark_reaction_on_the_member_message(wa_settings, graph, conversation):
     message = inbound(conversation)
 

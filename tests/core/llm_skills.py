@@ -78,3 +78,21 @@ llm_test_skill = Skill(
     phrasebook=None,
     summary=lambda: "shopping list and email (test skill)",
 )
+
+
+@tool()
+def member_twin(ctx: ToolContext) -> ToolResult:
+    """Add a second member with the caller's name (a clash the database refuses)."""
+    from alfred.models import Member
+
+    Member.objects.create(name=ctx.member.name)
+    return ToolResult(text="Twin added.")
+
+
+clash_skill = Skill(
+    name="clash_test",
+    instances=frozenset({"home", "biz"}),
+    tools=[member_twin],
+    phrasebook=None,
+    summary=lambda: "a tool whose own work breaks a unique constraint (test skill)",
+)

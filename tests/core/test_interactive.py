@@ -3,7 +3,8 @@ import json
 import pytest
 
 from alfred.interactive import button_id, intent_from_button_id
-from alfred.models import Channel, Direction, Message, ToolCall
+from alfred.models import Channel, Direction, Member, Message, Status, ToolCall
+from alfred.registry import get_registry
 from alfred.services import message_record_inbound
 
 
@@ -70,3 +71,33 @@ def test_a_button_naming_an_unknown_tool_is_recorded_as_a_failed_call_not_a_cras
     call = ToolCall.objects.get(message=message)
     assert not call.ok
     assert "Unknown tool" in json.dumps(call.result)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tool_whose_own_work_breaks_a_unique_constraint_is_a_failed_call_and_the_message_is_answered(
+    member, settings
+):
+    settings.ALFRED_SKILLS = [*settings.ALFRED_SKILLS, "tests.core.llm_skills.clash_skill"]
+    get_registry.cache_clear()
+    try:
+        message, _ = message_record_inbound(
+            channel=Channel.CONSOLE,
+            provider_message_id="tap-3",
+            conversation_external_id="console:tap",
+            sender=member,
+            text="twin",
+            raw={},
+            kind="interactive",
+            intent={"tool": "member_twin", "args": {}},
+        )
+    finally:
+        get_registry.cache_clear()
+
+    message.refresh_from_db()
+    assert message.status == Status.HANDLED and message.path == "rules"
+    call = ToolCall.objects.get(message=message)
+    assert not call.ok and call.tool == "member_twin"
+    assert "conflict" in call.result["text"]
+    reply = Message.objects.get(direction=Direction.OUTBOUND)
+    assert reply.text == call.result["text"]
+    assert Member.objects.filter(name=member.name).count() == 1

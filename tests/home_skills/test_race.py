@@ -104,3 +104,62 @@ def test_the_second_insert_of_a_name_waits_for_the_first_and_then_merges_into_it
     assert not errors, errors
     (milk,) = Item.objects.filter(state=ItemState.OPEN)
     assert (milk.name, milk.quantity) == ("milk", 2)
+
+
+def test_two_members_adding_the_same_chore_at_the_same_moment_get_one_chore_and_two_clear_answers(
+    transactional_family,
+):
+    """Forces the race chore_create's existence check cannot see: both messages pass the check, then insert."""
+    from alfred.console import Exchange, console_exchange
+    from alfred.models import Status
+    from home_skills.models import Chore
+
+    senders = ["Ana", "Leo"]
+    barrier = threading.Barrier(len(senders) + 1)
+    locked, may_unlock = threading.Event(), threading.Event()
+    backends: list[int] = []
+    exchanges: dict[str, Exchange] = {}
+    errors: list[BaseException] = []
+
+    def locker() -> None:
+        # Inserts into the chore table wait behind this lock; the existence checks (plain reads) do not.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Chore._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+            locked.set()
+            may_unlock.wait(timeout=30)
+
+    def adder(sender: str) -> Callable[[], None]:
+        def work() -> None:
+            locked.wait(timeout=30)
+            backends.append(connection.cursor().connection.info.backend_pid)
+            barrier.wait(timeout=30)
+            exchanges[sender] = console_exchange("add chore water the ficus every week", sender=sender)
+
+        return work
+
+    threads = [in_thread(locker, errors)] + [in_thread(adder(name), errors) for name in senders]
+    for thread in threads:
+        thread.start()
+    barrier.wait(timeout=30)
+    # Release the lock only once both inserts are waiting on it, i.e. both passed the existence check.
+    with connection.cursor() as cursor:
+        for _attempt in range(2000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s) AND wait_event_type = 'Lock'", [backends]
+            )
+            if cursor.fetchone()[0] == len(senders):
+                break
+            threading.Event().wait(0.01)
+        else:
+            pytest.fail("the two inserts never both waited on the lock")
+    may_unlock.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors, errors
+    assert Chore.objects.filter(title__iexact="water the ficus").count() == 1
+    statuses = sorted(exchange.status for exchange in exchanges.values())
+    replies = sorted(exchange.reply for exchange in exchanges.values())
+    assert statuses == [Status.HANDLED, Status.HANDLED]
+    assert replies[0].startswith("New chore: water the ficus"), replies
+    assert replies[1] == "There is already a chore called water the ficus.", replies
