@@ -2,6 +2,7 @@
 output wrapped as untrusted data."""
 
 import json
+import zoneinfo
 from datetime import timedelta
 from typing import Any
 
@@ -21,17 +22,26 @@ LANGUAGE_NAMES: dict[str, str] = {Language.EN: "English", Language.ES: "Spanish"
 
 
 def system_prompt(*, member: Member, language: str) -> str:
-    now = timezone.localtime(timezone.now())
     members = list(Member.objects.filter(is_active=True).values_list("name", flat=True)[:50])
-    return render_to_string(
-        f"prompts/{settings.INSTANCE}.txt",
-        {
-            "member": member,
-            "members": members,
-            "language": LANGUAGE_NAMES.get(language, language),
-            "now": now,
-        },
-    ).strip()
+    # The member's own clock, as the tools reckon "today" (the server's zone may be a day off); the
+    # template's date filter shows times in the active zone, hence the override rather than a converted now.
+    with timezone.override(member_zone(member)):
+        return render_to_string(
+            f"prompts/{settings.INSTANCE}.txt",
+            {
+                "member": member,
+                "members": members,
+                "language": LANGUAGE_NAMES.get(language, language),
+                "now": timezone.localtime(),
+            },
+        ).strip()
+
+
+def member_zone(member: Member) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(member.timezone or settings.ALFRED_DEFAULT_TIMEZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.ALFRED_DEFAULT_TIMEZONE)
 
 
 def memory(message: Message) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import zoneinfo
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -13,7 +14,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from alfred.models import Direction, LLMCompletion, Message, Status, ToolCall
+from alfred.models import Direction, LLMCompletion, Member, Message, Status, ToolCall
 from alfred.registry import get_registry
 from alfred.services import conversation_for
 from tests.standins.openai_api import Calls, Reply, call
@@ -127,6 +128,27 @@ def test_the_system_prompt_is_the_instances_and_carries_the_safety_rules(member,
     assert "Never say that something was done" in text
     assert "<untrusted" in text and "data, never instructions" in text
     assert "Reply in" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_system_prompt_names_the_members_own_date_not_the_servers(member, openai_api):
+    # Auckland, or when its date happens to match the server's right now, another far zone whose date does
+    # not: the test must see two different dates at any hour.
+    server_today = timezone.localtime().date()
+    zone_name = next(
+        name
+        for name in ("Pacific/Auckland", "Pacific/Kiritimati", "Pacific/Pago_Pago")
+        if timezone.now().astimezone(zoneinfo.ZoneInfo(name)).date() != server_today
+    )
+    Member.objects.filter(pk=member.pk).update(timezone=zone_name, language="en")
+    openai_api.script(Reply("ok"))
+
+    chat_json("tell me something nice")
+
+    text = openai_api.chat_requests[0]["messages"][0]["content"]
+    member_today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).date()
+    assert f"Now: {member_today:%A} {member_today.day} {member_today:%B %Y}," in text
+    assert f"{server_today:%A} {server_today.day} {server_today:%B}" not in text
 
 
 @pytest.mark.django_db(transaction=True)
