@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from alfred.interactive import button_id, intent_from_button_id
 from alfred.models import Channel, Direction, Member, Message, Status, ToolCall
@@ -97,7 +99,10 @@ def test_a_tool_whose_own_work_breaks_a_unique_constraint_is_a_failed_call_and_t
     assert message.status == Status.HANDLED and message.path == "rules"
     call = ToolCall.objects.get(message=message)
     assert not call.ok and call.tool == "member_twin"
-    assert "conflict" in call.result["text"]
+    with translation.override(message.language):
+        assert call.result["text"] == gettext(
+            "That did not work: it conflicts with something already saved. Please check and try again."
+        )
     reply = Message.objects.get(direction=Direction.OUTBOUND)
     assert reply.text == call.result["text"]
     assert Member.objects.filter(name=member.name).count() == 1
