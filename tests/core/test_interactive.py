@@ -38,18 +38,24 @@ def test_a_button_id_longer_than_whatsapp_allows_is_refused():
         button_id("ping", {"note": "x" * 300})
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_tapped_button_runs_its_tool_without_reading_the_text(member):
+def tap(member, provider_id: str, title: str, intent: dict | None) -> Message:
+    """A tapped button as a channel records it: the title as text, the tool call as the intent."""
     message, _ = message_record_inbound(
         channel=Channel.CONSOLE,
-        provider_message_id="tap-1",
+        provider_message_id=provider_id,
         conversation_external_id="console:tap",
         sender=member,
-        text="Done ✅",
+        text=title,
         raw={},
         kind="interactive",
-        intent=intent_from_button_id(button_id("ping", {})),
+        intent=intent,
     )
+    return message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tapped_button_runs_its_tool_without_reading_the_text(member):
+    message = tap(member, "tap-1", "Done ✅", intent_from_button_id(button_id("ping", {})))
 
     message.refresh_from_db()
     assert message.path == "rules"
@@ -59,16 +65,7 @@ def test_a_tapped_button_runs_its_tool_without_reading_the_text(member):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_button_naming_an_unknown_tool_is_recorded_as_a_failed_call_not_a_crash(member):
-    message, _ = message_record_inbound(
-        channel=Channel.CONSOLE,
-        provider_message_id="tap-2",
-        conversation_external_id="console:tap",
-        sender=member,
-        text="?",
-        raw={},
-        kind="interactive",
-        intent={"tool": "launch_rockets", "args": {}},
-    )
+    message = tap(member, "tap-2", "?", {"tool": "launch_rockets", "args": {}})
 
     call = ToolCall.objects.get(message=message)
     assert not call.ok
