@@ -38,23 +38,15 @@ class ToolCallInline(admin.TabularInline):
         return False
 
 
+# What one completion cost and how it went: shown on the message and in the completions list alike.
+COMPLETION_FIGURES = ("round", "model", "prompt_tokens", "completion_tokens", "latency_ms", "cost", "ok", "error")
+
+
 class LLMCompletionInline(admin.TabularInline):
     model = LLMCompletion
     extra = 0
     can_delete = False
-    fields = readonly_fields = (
-        "round",
-        "model",
-        "prompt_tokens",
-        "completion_tokens",
-        "latency_ms",
-        "cost",
-        "ok",
-        "error",
-        "finish_reason",
-        "response",
-        "created_at",
-    )
+    fields = readonly_fields = (*COMPLETION_FIGURES, "finish_reason", "response", "created_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -97,19 +89,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class LLMCompletionAdmin(ReadOnlyAdmin):
     """Every call to the LLM endpoint, with its cost; "Usage per day" sums them against the budget."""
 
-    list_display = (
-        "created_at",
-        "kind",
-        "message",
-        "round",
-        "model",
-        "prompt_tokens",
-        "completion_tokens",
-        "latency_ms",
-        "cost",
-        "ok",
-        "error",
-    )
+    list_display = ("created_at", "kind", "message", *COMPLETION_FIGURES)
     list_filter = ("kind", "ok", "model")
     search_fields = ("error", "message__text")
     date_hierarchy = "created_at"

@@ -27,6 +27,21 @@ def in_thread(work: Callable[[], None], errors: list[BaseException]) -> threadin
     return threading.Thread(target=run)
 
 
+def wait_until_waiting_on_a_lock(backends: list[int], *, count: int, failure: str) -> None:
+    """Poll Postgres (up to ~20 s) until ``count`` of these backends wait on a lock. ``backends`` is read
+    afresh each time: a thread may still be adding its own pid."""
+    with connection.cursor() as cursor:
+        for _attempt in range(2000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
+                [list(backends) or [0]],
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+            threading.Event().wait(0.01)
+    pytest.fail(failure)
+
+
 def test_members_adding_the_same_items_at_the_same_moment_get_one_line_each_with_the_sum(transactional_family):
     groceries = ShoppingList.objects.get(name="groceries")
     members = list(transactional_family.values())
@@ -86,17 +101,7 @@ def test_the_second_insert_of_a_name_waits_for_the_first_and_then_merges_into_it
         thread.start()
     ana_inserted.wait(timeout=30)
     # Let Ana commit only once Leo's backend is waiting on her row lock (the unique index).
-    with connection.cursor() as cursor:
-        for _attempt in range(2000):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
-                [leo_backend or [0]],
-            )
-            if cursor.fetchone()[0]:
-                break
-            threading.Event().wait(0.01)
-        else:
-            pytest.fail("Leo's insert never waited on Ana's row")
+    wait_until_waiting_on_a_lock(leo_backend, count=1, failure="Leo's insert never waited on Ana's row")
     ana_may_commit.set()
     for thread in threads:
         thread.join(timeout=60)
@@ -142,16 +147,7 @@ def test_two_members_adding_the_same_chore_at_the_same_moment_get_one_chore_and_
         thread.start()
     barrier.wait(timeout=30)
     # Release the lock only once both inserts are waiting on it, i.e. both passed the existence check.
-    with connection.cursor() as cursor:
-        for _attempt in range(2000):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s) AND wait_event_type = 'Lock'", [backends]
-            )
-            if cursor.fetchone()[0] == len(senders):
-                break
-            threading.Event().wait(0.01)
-        else:
-            pytest.fail("the two inserts never both waited on the lock")
+    wait_until_waiting_on_a_lock(backends, count=len(senders), failure="the two inserts never both waited on the lock")
     may_unlock.set()
     for thread in threads:
         thread.join(timeout=60)
