@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F, Field, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -89,71 +90,143 @@ def message_record_inbound(
 ) -> tuple[Message, bool]:
     """Store an inbound message once and queue its handling. Returns ``(message, created)``.
 
-    A redelivery (same channel + provider id) returns the stored row and queues nothing. This runs inside
-    every webhook request, so it costs three statements: upsert the conversation, insert the message unless
-    it is already there, and open the conversation's reply window.
+    A redelivery (same channel + provider id) returns the stored row and queues nothing. A new message also
+    makes its sender the conversation's member and opens the conversation's reply window; a redelivery
+    touches neither.
     """
     now = timezone.now()
-    with transaction.atomic():
-        conversation_id = _conversation_upsert(channel=channel, external_id=conversation_external_id, member=sender)
-        message = Message(
-            direction=Direction.INBOUND,
-            channel=channel,
-            provider_message_id=provider_message_id,
-            conversation_id=conversation_id,
-            sender=sender,
-            kind=kind,
-            text=clean_text(text),
-            raw=json_storable(raw),
-            intent=intent,
-            status=Status.RECEIVED,
-            created_at=received_at or now,
-        )
-        if not _insert_unless_present(message):
-            return Message.objects.get(channel=channel, provider_message_id=provider_message_id), False
-        Conversation.objects.filter(pk=conversation_id).update(last_inbound_at=now)
-        enqueue_on_commit("message_handle", message.pk)
+    conversation = Conversation(
+        channel=channel, external_id=conversation_external_id, member=sender, last_inbound_at=now
+    )
+    message = Message(
+        direction=Direction.INBOUND,
+        channel=channel,
+        provider_message_id=provider_message_id,
+        sender=sender,
+        kind=kind,
+        text=clean_text(text),
+        raw=json_storable(raw),
+        intent=intent,
+        status=Status.RECEIVED,
+        created_at=received_at or now,
+    )
+    if not _record_once(conversation, message):
+        return Message.objects.get(channel=channel, provider_message_id=provider_message_id), False
+    enqueue_on_commit("message_handle", message.pk)
     return message, True
 
 
-def _conversation_upsert(*, channel: str, external_id: str, member: Member | None) -> int:
-    """The conversation's id, created if new; the sender of an inbound message is its member from now on."""
-    (conversation,) = Conversation.objects.bulk_create(
-        [Conversation(channel=channel, external_id=external_id, member=member)],
-        update_conflicts=True,
-        unique_fields=["channel", "external_id"],
-        update_fields=["member"],
-    )
-    return conversation.pk
+def _record_once(conversation: Conversation, message: Message) -> bool:
+    """Upsert the conversation and insert the message unless it is already stored; False for a redelivery.
 
-
-def _insert_unless_present(message: Message) -> bool:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``; False when the unique (channel, provider id) row exists.
-
-    One statement instead of get_or_create's SELECT + SAVEPOINT + INSERT + RELEASE, and race-free: of two
-    concurrent deliveries exactly one gets an id back. Django's ``bulk_create(ignore_conflicts=True)`` would
-    issue the same INSERT but cannot tell whether the row was inserted. Postgres and SQLite (3.35+) both
-    speak it. Every value comes from the model's own field preparation, so a field added later is stored
-    like any other; a database-side default or a new unique constraint on Message would need a look here.
+    This runs in every webhook request, so on Postgres it is one statement (one round trip, atomic without
+    a transaction of its own): a data-modifying CTE upserts the conversation and the message is inserted
+    from its result. The conversation is only updated while the message is absent, so a redelivery changes
+    nothing and returns no row. Of two concurrent deliveries of the same message exactly one gets an id back
+    (``ON CONFLICT DO NOTHING`` waits for the other's row). SQLite (``make chat``) has no data-modifying
+    CTEs and runs the same two statements in a transaction.
     """
-    fields = [field for field in Message._meta.local_concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(message, add=True), connection) for field in fields]
-    quote = connection.ops.quote_name
-    # Only model metadata is interpolated (quoted identifiers); every value goes in as a parameter.
-    columns = ", ".join(quote(f.column) for f in fields)
-    sql = (
-        f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
+    db = connections[DEFAULT_DB_ALIAS]
+    sql = _inbox_sql(db.vendor)
+    conversation_values = _prepared(conversation, sql.conversation_fields, db)
+    dedupe = [message.channel, message.provider_message_id]
+    with db.cursor() as cursor:
+        if sql.in_one_statement:
+            message.conversation_id = 0  # the statement takes the upsert's id instead, and returns it
+            message_values = _prepared(message, sql.message_fields, db)
+            del message_values[sql.conversation_position]
+            cursor.execute(sql.message_insert, [*conversation_values, *dedupe, *message_values])
+            row = cursor.fetchone()
+        else:
+            with transaction.atomic(using=db.alias):
+                cursor.execute(sql.conversation_upsert, [*conversation_values, *dedupe])
+                upserted = cursor.fetchone()
+                row = None
+                if upserted is not None:
+                    message.conversation_id = upserted[0]
+                    cursor.execute(sql.message_insert, _prepared(message, sql.message_fields, db))
+                    row = cursor.fetchone()
     if row is None:
         return False
-    message.pk = row[0]
+    message.pk, message.conversation_id = row
     message._state.adding = False
-    message._state.db = connection.alias
+    message._state.db = db.alias
     return True
+
+
+@dataclass(frozen=True)
+class InboxSQL:
+    conversation_fields: "list[Field[Any, Any]]"
+    message_fields: "list[Field[Any, Any]]"
+    conversation_upsert: str
+    message_insert: str
+    in_one_statement: bool
+    conversation_position: int
+
+
+@cache
+def _inbox_sql(vendor: str) -> InboxSQL:
+    """The statements of ``_record_once``, built once from model metadata.
+
+    Only quoted identifiers are interpolated; every value goes in as a parameter, prepared by the model's own
+    fields, so a field added later is stored like any other. A database-side default or a new unique
+    constraint on either table would need a look here.
+    """
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+
+    def insertable(model: type[Conversation] | type[Message]) -> "list[Field[Any, Any]]":
+        return [field for field in model._meta.local_concrete_fields if not field.primary_key]
+
+    def column(model: type[Conversation] | type[Message], name: str) -> str:
+        field = model._meta.get_field(name)
+        if not isinstance(field, Field) or not field.column:
+            raise TypeError(f"{model.__name__}.{name} is not a column")
+        return quote(field.column)
+
+    conversation_fields, message_fields = insertable(Conversation), insertable(Message)
+    message_table = quote(Message._meta.db_table)
+    updated = [column(Conversation, "member"), column(Conversation, "last_inbound_at")]
+    conversation_upsert = (
+        f"INSERT INTO {quote(Conversation._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in conversation_fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(conversation_fields))}) "
+        f"ON CONFLICT ({column(Conversation, 'channel')}, {column(Conversation, 'external_id')}) DO UPDATE "
+        f"SET {', '.join(f'{name} = EXCLUDED.{name}' for name in updated)} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {message_table} "
+        f"WHERE {column(Message, 'channel')} = %s AND {column(Message, 'provider_message_id')} = %s) "
+        f"RETURNING {quote('id')}"
+    )
+    message_columns = ", ".join(quote(field.column) for field in message_fields)
+    conversation_position = [field.name for field in message_fields].index("conversation")
+    in_one_statement = vendor == "postgresql"
+    returned = f"{quote('id')}, {column(Message, 'conversation')}"
+    if in_one_statement:
+        upserted = quote("conversation")
+        selected = ["%s"] * len(message_fields)
+        selected[conversation_position] = f"{upserted}.{quote('id')}"
+        message_insert = (
+            f"WITH {upserted} AS ({conversation_upsert}) "  # noqa: S608
+            f"INSERT INTO {message_table} ({message_columns}) SELECT {', '.join(selected)} FROM {upserted} "
+            f"ON CONFLICT DO NOTHING RETURNING {returned}"
+        )
+    else:
+        message_insert = (
+            f"INSERT INTO {message_table} ({message_columns}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(message_fields))}) ON CONFLICT DO NOTHING RETURNING {returned}"
+        )
+    return InboxSQL(
+        conversation_fields=conversation_fields,
+        message_fields=message_fields,
+        conversation_upsert=conversation_upsert,
+        message_insert=message_insert,
+        in_one_statement=in_one_statement,
+        conversation_position=conversation_position,
+    )
+
+
+def _prepared(instance: Conversation | Message, fields: "list[Field[Any, Any]]", db: BaseDatabaseWrapper) -> list[Any]:
+    """Database-ready values of a new row, as the model's own save would write them."""
+    return [field.get_db_prep_save(field.pre_save(instance, add=True), db) for field in fields]
 
 
 def outbound_record(

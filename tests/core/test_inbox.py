@@ -41,6 +41,92 @@ def test_a_redelivery_is_stored_once_and_answered_once(member):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_redelivery_leaves_the_conversation_as_it_was(member):
+    from alfred.models import Conversation, Member
+
+    first, _ = record(member)
+    week_ago = timezone.now() - timedelta(days=7)
+    Conversation.objects.filter(pk=first.conversation_id).update(last_inbound_at=week_ago, member=None)
+    stranger = Member.objects.create(name="Someone else", wa_id="+34600000999")
+
+    again, created = message_record_inbound(
+        channel=Channel.CONSOLE,
+        provider_message_id="wamid.1",
+        conversation_external_id="console:test",
+        sender=stranger,
+        text="ping",
+        raw={"text": "ping"},
+    )
+
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert not created and again.pk == first.pk
+    # A late copy of an old message must not reopen WhatsApp's 24-hour window nor change who the chat is with.
+    assert conversation.last_inbound_at == week_ago and conversation.member_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_message_opens_the_window_and_names_its_sender_as_the_member(member):
+    from alfred.models import Conversation
+
+    first, _ = record(member)
+    Conversation.objects.filter(pk=first.conversation_id).update(last_inbound_at=None, member=None)
+    before = timezone.now()
+
+    second, created = record(member, provider_id="wamid.2")
+
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert created and second.conversation_id == first.conversation_id
+    assert conversation.member_id == member.pk
+    assert conversation.last_inbound_at is not None and conversation.last_inbound_at >= before
+
+
+@pytest.mark.home  # `make chat` is Alfred-Home's
+def test_the_embedded_database_records_a_message_once_too(tmp_path):
+    """``make chat`` runs on SQLite, where the inbox takes its two-statement path."""
+    import json
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    database = tmp_path / "chat.sqlite3"
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{database}",
+        DJANGO_SETTINGS_MODULE=f"settings.{django_settings.INSTANCE}",
+        TASKS_INLINE="1",
+    )
+
+    def chat(text: str) -> dict[str, object]:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "chat", "--setup", "--json", text],
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert chat("ping")["reply"] == "pong"
+    assert chat("ping")["reply"] == "pong"
+
+    with sqlite3.connect(database) as db:
+        conversations = db.execute("SELECT count(*), max(last_inbound_at) FROM alfred_conversation").fetchone()
+        inbound = db.execute(
+            "SELECT count(*), count(DISTINCT provider_message_id) FROM alfred_message WHERE direction = 'in'"
+        ).fetchone()
+    assert conversations[0] == 1 and conversations[1] is not None
+    assert inbound == (2, 2)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_same_delivery_from_ten_threads_at_once_is_one_message_and_one_reply(member):
     barrier = threading.Barrier(10)
     errors: list[BaseException] = []
