@@ -7,6 +7,7 @@ Rules that make Alfred trustworthy live in this file:
 - a row is claimed with a conditional UPDATE before it is worked on, so two workers never both act.
 """
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -16,13 +17,14 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, Field, Q
+from django.db.models import DateField, DateTimeField, F, Field, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from alfred.models import Conversation, Direction, Member, Message, Status
+from alfred.publisher import publish_now, publisher
 
 if TYPE_CHECKING:
     from alfred.brain import Answer
@@ -32,22 +34,16 @@ logger = logging.getLogger(__name__)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Half of an emoji pair on its own (JSON allows "\ud83d"): no database can encode it.
 LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
+UNSTORABLE_ESCAPES = re.compile(r"\\u(?:0000|d[89a-f])", re.IGNORECASE)
 
 
 def _enqueue(task_name: str, message_id: int) -> None:
-    from alfred import tasks
-
-    task = getattr(tasks, task_name)
-    try:
-        task.delay(message_id)
-    except Exception as exc:  # the broker is down: the row is safe, the sweeper will enqueue it again
-        logger.warning(
-            "enqueue of %s for message %s failed (%s); left for the sweeper", task_name, message_id, type(exc).__name__
-        )
+    publish_now(task_name, [message_id])
 
 
 def enqueue_on_commit(task_name: str, message_id: int) -> None:
-    transaction.on_commit(partial(_enqueue, task_name, message_id))
+    """Queue a task for a row once the row is committed; the publisher sends it after the caller returns."""
+    transaction.on_commit(partial(publisher.submit, task_name, message_id))
 
 
 def clean_text(text: str) -> str:
@@ -57,12 +53,23 @@ def clean_text(text: str) -> str:
 
 def json_storable(value: Any) -> Any:
     """The payload as received, minus what no database column can hold: NUL and lone surrogates."""
+    try:
+        # Serialised with ASCII escapes, both show as \u0000 / \udXXX; almost no payload has either, and one
+        # C-level dump is far cheaper than walking the payload in Python.
+        if not UNSTORABLE_ESCAPES.search(json.dumps(value)):
+            return value
+    except (TypeError, ValueError):
+        pass
+    return _json_cleaned(value)
+
+
+def _json_cleaned(value: Any) -> Any:
     if isinstance(value, str):
         return LONE_SURROGATES.sub("", value.replace("\x00", ""))
     if isinstance(value, dict):
-        return {json_storable(k): json_storable(v) for k, v in value.items()}
+        return {_json_cleaned(k): _json_cleaned(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [json_storable(v) for v in value]
+        return [_json_cleaned(v) for v in value]
     return value
 
 
@@ -119,33 +126,25 @@ def message_record_inbound(
 def _record_once(conversation: Conversation, message: Message) -> bool:
     """Upsert the conversation and insert the message unless it is already stored; False for a redelivery.
 
-    This runs in every webhook request, so on Postgres it is one statement (one round trip, atomic without
-    a transaction of its own): a data-modifying CTE upserts the conversation and the message is inserted
-    from its result. The conversation is only updated while the message is absent, so a redelivery changes
-    nothing and returns no row. Of two concurrent deliveries of the same message exactly one gets an id back
-    (``ON CONFLICT DO NOTHING`` waits for the other's row). SQLite (``make chat``) has no data-modifying
-    CTEs and runs the same two statements in a transaction.
+    The conversation is only changed while the message is absent, so a redelivery leaves it as it was. Of
+    two concurrent deliveries of the same message exactly one gets an id back (``ON CONFLICT DO NOTHING``
+    waits for the other's row). On Postgres this is one statement; SQLite (``make chat``) has no
+    data-modifying CTEs and runs the same two statements in a transaction.
     """
     db = connections[DEFAULT_DB_ALIAS]
     sql = _inbox_sql(db.vendor)
-    conversation_values = _prepared(conversation, sql.conversation_fields, db)
-    dedupe = [message.channel, message.provider_message_id]
-    with db.cursor() as cursor:
-        if sql.in_one_statement:
-            message.conversation_id = 0  # the statement takes the upsert's id instead, and returns it
-            message_values = _prepared(message, sql.message_fields, db)
-            del message_values[sql.conversation_position]
-            cursor.execute(sql.message_insert, [*conversation_values, *dedupe, *message_values])
+    conversation_params = [*_prepared(conversation, sql.conversation_fields, db), *sql.dedupe(message)]
+    if sql.in_one_statement:
+        message.conversation_id = 0  # the statement takes the upsert's id instead, and returns it
+        message_params = _prepared(message, sql.message_fields, db)
+        del message_params[sql.conversation_position]
+        row = _postgres_idempotent(db, sql.message_insert, [*conversation_params, *message_params])
+    else:
+        with transaction.atomic(using=db.alias), db.cursor() as cursor:
+            cursor.execute(sql.conversation_upsert, conversation_params)
+            (message.conversation_id,) = cursor.fetchone()
+            cursor.execute(sql.message_insert, _prepared(message, sql.message_fields, db))
             row = cursor.fetchone()
-        else:
-            with transaction.atomic(using=db.alias):
-                cursor.execute(sql.conversation_upsert, [*conversation_values, *dedupe])
-                upserted = cursor.fetchone()
-                row = None
-                if upserted is not None:
-                    message.conversation_id = upserted[0]
-                    cursor.execute(sql.message_insert, _prepared(message, sql.message_fields, db))
-                    row = cursor.fetchone()
     if row is None:
         return False
     message.pk, message.conversation_id = row
@@ -154,14 +153,90 @@ def _record_once(conversation: Conversation, message: Message) -> bool:
     return True
 
 
+def _postgres_idempotent(db: BaseDatabaseWrapper, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """Run one idempotent statement on Django's connection with server-side binding; its first row.
+
+    This is the webhook's one round trip, so it skips what costs CPU per request: the client-side quoting
+    of every value (psycopg binds them, and prepares the statement after a few runs, so Postgres parses and
+    plans it once per connection) and Django's health check (a ``SELECT 1`` before the first query of each
+    request). A kept-alive connection that died meanwhile is instead noticed here, replaced, and the
+    statement run once more: safe because it is idempotent and, outside a transaction, the connection took
+    nothing else with it.
+    """
+    import psycopg
+
+    for attempt in (1, 2):
+        db.ensure_connection()
+        try:
+            with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+        except OperationalError:
+            if attempt == 2 or db.in_atomic_block or db.is_usable():
+                raise
+            logger.info("database connection was lost; statement retried on a new connection")
+            db.close()
+    raise AssertionError("unreachable")
+
+
+_VARIES = object()
+
+
+@dataclass(frozen=True)
+class InsertColumn:
+    """A column of a row the inbox inserts, with its default already prepared when that is a constant.
+
+    Preparing a value runs the field's whole conversion chain; in the webhook's one statement most
+    columns hold their default (an inbound message has no error, no retry, no reply-to…), so the
+    prepared default is reused while the attribute still equals it.
+    """
+
+    field: "Field[Any, Any]"
+    default: Any
+    prepared_default: Any
+
+    @classmethod
+    def of(cls, field: "Field[Any, Any]", db: BaseDatabaseWrapper) -> "InsertColumn":
+        computed_on_save = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        if (
+            computed_on_save
+            or (field.has_default() and callable(field.default))
+            or type(field).pre_save not in _PLAIN_PRE_SAVE
+        ):
+            return cls(field, _VARIES, _VARIES)
+        default = field.get_default()
+        return cls(field, default, field.get_db_prep_save(default, db))
+
+    def prepared(self, instance: Conversation | Message, db: BaseDatabaseWrapper) -> Any:
+        if self.default is not _VARIES:
+            value = getattr(instance, self.field.attname)
+            if type(value) is type(self.default) and value == self.default:
+                return self.prepared_default
+        return self.field.get_db_prep_save(self.field.pre_save(instance, add=True), db)
+
+
+# Fields whose pre_save only reads the attribute when no auto_now/auto_now_add is set.
+_PLAIN_PRE_SAVE = (Field.pre_save, DateField.pre_save, DateTimeField.pre_save)
+
+
+def _prepared(instance: Conversation | Message, columns: list[InsertColumn], db: BaseDatabaseWrapper) -> list[Any]:
+    """Database-ready values of a new row, as the model's own save would write them."""
+    return [column.prepared(instance, db) for column in columns]
+
+
 @dataclass(frozen=True)
 class InboxSQL:
-    conversation_fields: "list[Field[Any, Any]]"
-    message_fields: "list[Field[Any, Any]]"
+    conversation_fields: list[InsertColumn]
+    message_fields: list[InsertColumn]
     conversation_upsert: str
     message_insert: str
     in_one_statement: bool
     conversation_position: int
+    dedupe_repeats: int
+
+    def dedupe(self, message: Message) -> list[Any]:
+        """The parameters of the "is this message stored already?" test, once per place it appears."""
+        return [message.channel, message.provider_message_id] * self.dedupe_repeats
 
 
 @cache
@@ -172,10 +247,11 @@ def _inbox_sql(vendor: str) -> InboxSQL:
     fields, so a field added later is stored like any other. A database-side default or a new unique
     constraint on either table would need a look here.
     """
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
 
-    def insertable(model: type[Conversation] | type[Message]) -> "list[Field[Any, Any]]":
-        return [field for field in model._meta.local_concrete_fields if not field.primary_key]
+    def insertable(model: type[Conversation] | type[Message]) -> list[InsertColumn]:
+        return [InsertColumn.of(field, db) for field in model._meta.local_concrete_fields if not field.primary_key]
 
     def column(model: type[Conversation] | type[Message], name: str) -> str:
         field = model._meta.get_field(name)
@@ -184,36 +260,39 @@ def _inbox_sql(vendor: str) -> InboxSQL:
         return quote(field.column)
 
     conversation_fields, message_fields = insertable(Conversation), insertable(Message)
-    message_table = quote(Message._meta.db_table)
-    updated = [column(Conversation, "member"), column(Conversation, "last_inbound_at")]
-    conversation_upsert = (
-        f"INSERT INTO {quote(Conversation._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(field.column) for field in conversation_fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(conversation_fields))}) "
-        f"ON CONFLICT ({column(Conversation, 'channel')}, {column(Conversation, 'external_id')}) DO UPDATE "
-        f"SET {', '.join(f'{name} = EXCLUDED.{name}' for name in updated)} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {message_table} "
-        f"WHERE {column(Message, 'channel')} = %s AND {column(Message, 'provider_message_id')} = %s) "
-        f"RETURNING {quote('id')}"
+    conversation_table, message_table = quote(Conversation._meta.db_table), quote(Message._meta.db_table)
+    stored = (
+        f"EXISTS (SELECT 1 FROM {message_table} "  # noqa: S608
+        f"WHERE {column(Message, 'channel')} = %s AND {column(Message, 'provider_message_id')} = %s)"
     )
-    message_columns = ", ".join(quote(field.column) for field in message_fields)
-    conversation_position = [field.name for field in message_fields].index("conversation")
-    in_one_statement = vendor == "postgresql"
+    # Every assignment keeps the current value when the message is stored already (a redelivery). The row is
+    # still returned, so the message insert below has its conversation id and meets its own conflict.
+    kept_on_redelivery = [column(Conversation, "member"), column(Conversation, "last_inbound_at")]
+    conversation_upsert = (
+        f"INSERT INTO {conversation_table} ({', '.join(quote(c.field.column) for c in conversation_fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(conversation_fields))}) "
+        f"ON CONFLICT ({column(Conversation, 'channel')}, {column(Conversation, 'external_id')}) DO UPDATE SET "
+        + ", ".join(
+            f"{name} = CASE WHEN {stored} THEN {conversation_table}.{name} ELSE EXCLUDED.{name} END"
+            for name in kept_on_redelivery
+        )
+        + f" RETURNING {quote('id')}"
+    )
+    message_columns = ", ".join(quote(column.field.column) for column in message_fields)
+    conversation_position = [column.field.name for column in message_fields].index("conversation")
+    values = ["%s"] * len(message_fields)
     returned = f"{quote('id')}, {column(Message, 'conversation')}"
+    in_one_statement = vendor == "postgresql"
     if in_one_statement:
         upserted = quote("conversation")
-        selected = ["%s"] * len(message_fields)
-        selected[conversation_position] = f"{upserted}.{quote('id')}"
-        message_insert = (
-            f"WITH {upserted} AS ({conversation_upsert}) "  # noqa: S608
-            f"INSERT INTO {message_table} ({message_columns}) SELECT {', '.join(selected)} FROM {upserted} "
-            f"ON CONFLICT DO NOTHING RETURNING {returned}"
-        )
+        values[conversation_position] = f"(SELECT {quote('id')} FROM {upserted})"  # noqa: S608
+        message_insert = f"WITH {upserted} AS ({conversation_upsert}) "
     else:
-        message_insert = (
-            f"INSERT INTO {message_table} ({message_columns}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(message_fields))}) ON CONFLICT DO NOTHING RETURNING {returned}"
-        )
+        message_insert = ""
+    message_insert += (
+        f"INSERT INTO {message_table} ({message_columns}) VALUES ({', '.join(values)}) "  # noqa: S608
+        f"ON CONFLICT DO NOTHING RETURNING {returned}"
+    )
     return InboxSQL(
         conversation_fields=conversation_fields,
         message_fields=message_fields,
@@ -221,12 +300,8 @@ def _inbox_sql(vendor: str) -> InboxSQL:
         message_insert=message_insert,
         in_one_statement=in_one_statement,
         conversation_position=conversation_position,
+        dedupe_repeats=len(kept_on_redelivery),
     )
-
-
-def _prepared(instance: Conversation | Message, fields: "list[Field[Any, Any]]", db: BaseDatabaseWrapper) -> list[Any]:
-    """Database-ready values of a new row, as the model's own save would write them."""
-    return [field.get_db_prep_save(field.pre_save(instance, add=True), db) for field in fields]
 
 
 def outbound_record(

@@ -7,7 +7,8 @@ fires signed deliveries with unique wamids from a Python load generator on loopb
 
 1. open loop at ``--rate`` deliveries/s for ``--duration`` seconds: achieved deliveries/s, p50 and p99
    response time (measured from each request's scheduled start, so a server that falls behind pays for it);
-2. closed loop with ``--clients`` connections for ``--saturate`` seconds: the most deliveries/s it takes.
+2. closed loop with ``--clients`` connections, ``--rounds`` times ``--saturate`` seconds, bare view and webhook
+   in turn: the most deliveries/s each takes (the round with the median ratio is reported).
 
 Each for the webhook and for a bare Django view (same server, middleware and body), printed side by side
 with their ratio. Celery workers are not running by default (the queue only fills); ``--with-worker``
@@ -256,15 +257,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=200.0, help="deliveries per second (open loop)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of open-loop load per target")
-    parser.add_argument("--saturate", type=float, default=5.0, help="seconds of closed-loop load per target (0 = skip)")
+    parser.add_argument(
+        "--saturate", type=float, default=4.0, help="seconds of closed-loop load per target and round (0 = skip)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="closed-loop rounds, bare and webhook in turn")
     parser.add_argument("--clients", type=int, default=8, help="connections in the closed loop")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (fly/start.sh: 4)")
     parser.add_argument("--with-worker", action="store_true", help="also run the Celery worker (+beat) as deployed")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15"))
     args = parser.parse_args()
-    if args.rate * args.duration > 10_000 or args.duration > 60 or args.saturate > 30:
-        raise SystemExit("refusing: keep the bench bounded (≤ 10,000 open-loop requests, ≤ 60 s, ≤ 30 s saturation)")
+    if args.rate * args.duration > 10_000 or args.duration > 60 or args.saturate * args.rounds > 60:
+        raise SystemExit(
+            "refusing: keep the bench bounded (≤ 10,000 open-loop requests, ≤ 60 s, ≤ 60 s saturation in all)"
+        )
 
     python = Path(sys.executable)
     bin_dir = python.parent
@@ -364,13 +370,24 @@ def main() -> None:
         results: dict[str, Result] = {}
         results["bare"] = measured(worker_pid, lambda: open_loop(port, BARE, bare_requests, rate=args.rate))
         results["webhook"] = measured(worker_pid, lambda: open_loop(port, WEBHOOK, hook_requests, rate=args.rate))
+        saturated_hooks: list[Result] = []
         if args.saturate:
-            results["bare max"] = measured(worker_pid, lambda: saturate(BARE, "sat-bare"))
-            results["webhook max"] = measured(worker_pid, lambda: saturate(WEBHOOK, "sat-hook"))
+            # Bare and webhook take turns, so a spell of noise from other tenants of the machine hits both;
+            # the round with the median ratio is reported, and every round's ratio is printed.
+            rounds: list[tuple[Result, Result]] = []
+            for number in range(args.rounds):
+                bare_round = measured(worker_pid, lambda n=number: saturate(BARE, f"sat-bare-{n}"))
+                hook_round = measured(worker_pid, lambda n=number: saturate(WEBHOOK, f"sat-hook-{n}"))
+                rounds.append((bare_round, hook_round))
+            saturated_hooks = [hook for _, hook in rounds]
+            rounds.sort(key=lambda pair: pair[1].rate() / max(pair[0].rate(), 1e-9))
+            results["bare max"], results["webhook max"] = rounds[len(rounds) // 2]
+            args.round_ratios = [hook.rate() / max(bare.rate(), 1e-9) for bare, hook in rounds]
 
         with psycopg.connect(f"{args.postgres}/{database}") as conn:
             stored = conn.execute("SELECT count(*) FROM alfred_message WHERE direction = 'in'").fetchone()[0]
-        expected = 100 + sum(r.statuses.get(200, 0) for name, r in results.items() if name.startswith("webhook"))
+        answered = [results["webhook"], *saturated_hooks]
+        expected = 100 + sum(r.statuses.get(200, 0) for r in answered)
         report(args, results, stored, expected)
         if standin is not None:
             print(f"replies the worker sent to the Graph API stand-in: {len(standin.sends())}")
@@ -410,12 +427,15 @@ def report(args: argparse.Namespace, results: dict[str, Result], stored: int, ex
     if "webhook max" in results:
         bmax, hmax = results["bare max"], results["webhook max"]
         rows += [
-            (f"max deliveries/s ({args.clients} conn)", bmax.rate(), hmax.rate(), hmax.rate() / bmax.rate()),
+            (f"max deliveries/s ({args.clients} conn)*", bmax.rate(), hmax.rate(), hmax.rate() / bmax.rate()),
             ("  p50 ms at max", bmax.pct(50), hmax.pct(50), None),
             ("  p99 ms at max", bmax.pct(99), hmax.pct(99), None),
         ]
     for name, left, right, ratio in rows:
         print(f"{name:24}{left:>14.1f}{right:>14.1f}{'' if ratio is None else f'{ratio:>10.2f}'}")
+    if "webhook max" in results:
+        ratios = ", ".join(f"{ratio:.2f}" for ratio in args.round_ratios)
+        print(f"* the median of {args.rounds} rounds of {args.saturate:.0f} s each; ratio per round: {ratios}")
     for name, result in results.items():
         print(
             f"  {name}: {result.done} answered {dict(sorted(result.statuses.items()))}, {result.errors} errors; "

@@ -25,9 +25,12 @@ def _fresh_caches() -> Iterator[None]:
     from django.core.cache import cache
 
     from alfred.channels import get_sender
+    from alfred.publisher import publisher
 
     get_sender.cache_clear()
     yield
+    # Ids handed to the publisher by this test go out now, not into the next test's broker.
+    publisher.flush()
     cache.clear()
 
 

@@ -442,6 +442,28 @@ def test_postgres_down_answers_503_so_meta_retries_and_stores_nothing(client: Cl
     assert len(inbound_rows()) == 1 and len(graph.sends()) == 1
 
 
+def test_a_kept_alive_connection_that_died_between_deliveries_is_replaced_without_a_503(
+    client: Client, wa_settings, graph, ana
+):
+    """The webhook skips Django's per-request SELECT 1; a connection Postgres dropped meanwhile (a restart,
+    an idle timeout) is noticed on the insert itself and the delivery still goes in."""
+    import psycopg
+
+    assert deliver(client, text_sample("wamid.before-restart")).status_code == 200
+    backend = connection.connection.info.backend_pid
+    database = connection.settings_dict
+    with psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"], autocommit=True
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+    response = deliver(client, text_sample("wamid.after-restart"))
+
+    assert response.status_code == 200
+    assert connection.connection.info.backend_pid != backend
+    assert sorted(r.provider_message_id for r in inbound_rows()) == ["wamid.after-restart", "wamid.before-restart"]
+
+
 def test_postgres_lost_in_the_middle_of_a_delivery_leaves_nothing_half_written(client: Client, wa_settings, graph, ana):
     body = text_sample("wamid.cut-first")
     second = dict(values(body)[0]["messages"][0], id="wamid.cut-second", text={"body": "help"})
@@ -467,6 +489,7 @@ def test_postgres_lost_in_the_middle_of_a_delivery_leaves_nothing_half_written(c
 def test_redis_down_during_a_delivery_still_answers_200_and_the_reply_follows_when_it_returns(
     wa_settings, graph, ana, celery_worker_thread
 ):
+    from alfred.publisher import publisher
     from settings.celery import app
 
     def point_producers_at(url: str) -> None:
@@ -479,6 +502,8 @@ def test_redis_down_during_a_delivery_still_answers_200_and_the_reply_follows_wh
     point_producers_at("redis://127.0.0.1:9/0")
     try:
         response = deliver(Client(), text_sample("wamid.redis-down"))
+        # The publisher tries the dead broker after the request has returned; wait for that attempt.
+        assert publisher.flush()
     finally:
         point_producers_at(working_broker)
 

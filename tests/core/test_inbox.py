@@ -164,6 +164,7 @@ def test_handling_twice_does_not_answer_twice(member):
 def test_a_message_recorded_while_the_broker_is_down_is_handled_by_the_sweeper_after_it_returns(
     member, celery_worker_thread, settings
 ):
+    from alfred.publisher import publisher
     from settings.celery import app
 
     def point_producers_at(url: str) -> None:
@@ -179,6 +180,8 @@ def test_a_message_recorded_while_the_broker_is_down_is_handled_by_the_sweeper_a
         message, created = record(member, provider_id="wamid.broker-down")
         assert created
         assert time.monotonic() - started < 5, "recording must not hang on a dead broker"
+        # The publisher tries the dead broker after the request has returned; wait for that attempt.
+        assert publisher.flush()
     finally:
         point_producers_at(working_broker)
     message.refresh_from_db()
