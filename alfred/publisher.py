@@ -19,6 +19,11 @@ import os
 import threading
 import time
 from collections import defaultdict, deque
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +54,13 @@ def publish_now(task_name: str, message_ids: list[int]) -> None:
         )
 
 
+@cache
+def _celery_app() -> "Celery":
+    from settings.celery import app
+
+    return app
+
+
 class Publisher:
     def __init__(self) -> None:
         self._start_in_this_process()
@@ -62,9 +74,7 @@ class Publisher:
         self._last_publish = 0.0
 
     def submit(self, task_name: str, message_id: int) -> None:
-        from settings.celery import app
-
-        if app.conf.task_always_eager:
+        if _celery_app().conf.task_always_eager:
             publish_now(task_name, [message_id])
             return
         if self._pid != os.getpid():

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import DateField, DateTimeField, F, Field, Q
+from django.db.models import F, Field, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -43,7 +43,10 @@ def _enqueue(task_name: str, message_id: int) -> None:
 
 def enqueue_on_commit(task_name: str, message_id: int) -> None:
     """Queue a task for a row once the row is committed; the publisher sends it after the caller returns."""
-    transaction.on_commit(partial(publisher.submit, task_name, message_id))
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        transaction.on_commit(partial(publisher.submit, task_name, message_id))
+    else:  # autocommit: the row is committed already (what on_commit would find out, at a cost per message)
+        publisher.submit(task_name, message_id)
 
 
 def clean_text(text: str) -> str:
@@ -102,55 +105,62 @@ def message_record_inbound(
     touches neither.
     """
     now = timezone.now()
-    conversation = Conversation(
-        channel=channel, external_id=conversation_external_id, member=sender, last_inbound_at=now
-    )
-    message = Message(
-        direction=Direction.INBOUND,
-        channel=channel,
-        provider_message_id=provider_message_id,
-        sender=sender,
-        kind=kind,
-        text=clean_text(text),
-        raw=json_storable(raw),
-        intent=intent,
-        status=Status.RECEIVED,
-        created_at=received_at or now,
-    )
-    if not _record_once(conversation, message):
+    sender_id = sender.pk if sender is not None else None
+    conversation = {
+        "channel": channel,
+        "external_id": conversation_external_id,
+        "member_id": sender_id,
+        "last_inbound_at": now,
+        "created_at": now,
+    }
+    message = {
+        "direction": Direction.INBOUND.value,
+        "channel": channel,
+        "provider_message_id": provider_message_id,
+        "sender_id": sender_id,
+        "kind": kind,
+        "text": clean_text(text),
+        "raw": json_storable(raw),
+        "intent": intent,
+        "status": Status.RECEIVED.value,
+        "created_at": received_at or now,
+        "updated_at": now,
+    }
+    stored = _record_once(conversation, message)
+    if stored is None:
         return Message.objects.get(channel=channel, provider_message_id=provider_message_id), False
-    enqueue_on_commit("message_handle", message.pk)
-    return message, True
+    message_id, conversation_id = stored
+    enqueue_on_commit("message_handle", message_id)
+    message.pop("sender_id")  # the instance gets the Member itself, so reading .sender costs no query
+    stored_message = Message(id=message_id, conversation_id=conversation_id, sender=sender, **message)
+    stored_message._state.adding = False
+    stored_message._state.db = DEFAULT_DB_ALIAS
+    return stored_message, True
 
 
-def _record_once(conversation: Conversation, message: Message) -> bool:
-    """Upsert the conversation and insert the message unless it is already stored; False for a redelivery.
+def _record_once(conversation: dict[str, Any], message: dict[str, Any]) -> tuple[int, int] | None:
+    """Upsert the conversation and insert the message unless it is already stored: ``(message id,
+    conversation id)``, or None for a redelivery.
 
     The conversation is only changed while the message is absent, so a redelivery leaves it as it was. Of
     two concurrent deliveries of the same message exactly one gets an id back (``ON CONFLICT DO NOTHING``
     waits for the other's row). On Postgres this is one statement; SQLite (``make chat``) has no
-    data-modifying CTEs and runs the same two statements in a transaction.
+    data-modifying CTEs and runs the same two statements in a transaction. Both dicts are keyed by
+    attribute name (``member_id``); a column not in them gets its field's default.
     """
     db = connections[DEFAULT_DB_ALIAS]
-    sql = _inbox_sql(db.vendor)
-    conversation_params = [*_prepared(conversation, sql.conversation_fields, db), *sql.dedupe(message)]
+    sql = _inbox_sql(db.vendor, tuple(conversation), tuple(message))
+    dedupe = [message["channel"], message["provider_message_id"]] * sql.dedupe_repeats
+    conversation_params = [*sql.conversation.params(conversation, db), *dedupe]
     if sql.in_one_statement:
-        message.conversation_id = 0  # the statement takes the upsert's id instead, and returns it
-        message_params = _prepared(message, sql.message_fields, db)
-        del message_params[sql.conversation_position]
-        row = _postgres_idempotent(db, sql.message_insert, [*conversation_params, *message_params])
+        row = _postgres_idempotent(db, sql.message_insert, [*conversation_params, *sql.message.params(message, db)])
     else:
         with transaction.atomic(using=db.alias), db.cursor() as cursor:
             cursor.execute(sql.conversation_upsert, conversation_params)
-            (message.conversation_id,) = cursor.fetchone()
-            cursor.execute(sql.message_insert, _prepared(message, sql.message_fields, db))
+            (conversation_id,) = cursor.fetchone()
+            cursor.execute(sql.message_insert, sql.message.params({**message, "conversation_id": conversation_id}, db))
             row = cursor.fetchone()
-    if row is None:
-        return False
-    message.pk, message.conversation_id = row
-    message._state.adding = False
-    message._state.db = db.alias
-    return True
+    return None if row is None else (row[0], row[1])
 
 
 def _postgres_idempotent(db: BaseDatabaseWrapper, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
@@ -179,79 +189,92 @@ def _postgres_idempotent(db: BaseDatabaseWrapper, sql: str, params: list[Any]) -
     raise AssertionError("unreachable")
 
 
-_VARIES = object()
-
-
 @dataclass(frozen=True)
-class InsertColumn:
-    """A column of a row the inbox inserts, with its default already prepared when that is a constant.
+class RowShape:
+    """How an inserted row's columns get their values: from the caller, from the clock (``auto_now``), from
+    a callable default, or a constant default. Constant ``None``/``False``/``0``/``""`` are written into the
+    statement as literals and cost nothing per row; every other value is a bound parameter prepared by its
+    model field, as the model's own save would."""
 
-    Preparing a value runs the field's whole conversion chain; in the webhook's one statement most
-    columns hold their default (an inbound message has no error, no retry, no reply-to…), so the
-    prepared default is reused while the attribute still equals it.
-    """
+    columns: list[str]
+    values_sql: list[str]
+    sources: "list[tuple[str, Field[Any, Any]]]"
 
-    field: "Field[Any, Any]"
-    default: Any
-    prepared_default: Any
-
-    @classmethod
-    def of(cls, field: "Field[Any, Any]", db: BaseDatabaseWrapper) -> "InsertColumn":
-        computed_on_save = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-        if (
-            computed_on_save
-            or (field.has_default() and callable(field.default))
-            or type(field).pre_save not in _PLAIN_PRE_SAVE
-        ):
-            return cls(field, _VARIES, _VARIES)
-        default = field.get_default()
-        return cls(field, default, field.get_db_prep_save(default, db))
-
-    def prepared(self, instance: Conversation | Message, db: BaseDatabaseWrapper) -> Any:
-        if self.default is not _VARIES:
-            value = getattr(instance, self.field.attname)
-            if type(value) is type(self.default) and value == self.default:
-                return self.prepared_default
-        return self.field.get_db_prep_save(self.field.pre_save(instance, add=True), db)
+    def params(self, given: dict[str, Any], db: BaseDatabaseWrapper) -> list[Any]:
+        params = []
+        for source, field in self.sources:
+            if source == "given":
+                value = given[field.attname]
+            elif source == "now":
+                value = timezone.now()
+            else:
+                value = field.get_default()
+            params.append(field.get_db_prep_save(value, db))
+        return params
 
 
-# Fields whose pre_save only reads the attribute when no auto_now/auto_now_add is set.
-_PLAIN_PRE_SAVE = (Field.pre_save, DateField.pre_save, DateTimeField.pre_save)
+def _row_shape(
+    model: type[Conversation] | type[Message], given: tuple[str, ...], db: BaseDatabaseWrapper, *, computed: str = ""
+) -> RowShape:
+    """The shape of a new ``model`` row whose caller supplies the attributes in ``given``; ``computed`` names an
+    attribute the statement itself supplies (the upserted conversation's id)."""
+    quote = db.ops.quote_name
+    columns, values_sql, sources = [], [], []
+    for field in model._meta.local_concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(quote(field.column))
+        if field.attname == computed:
+            values_sql.append(f"(SELECT {quote('id')} FROM {quote('conversation')})")  # noqa: S608
+            continue
+        values_sql.append("%s")
+        if field.attname in given:
+            sources.append(("given", field))
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            sources.append(("now", field))
+        elif field.has_default() and callable(field.default):
+            sources.append(("default", field))
+        else:
+            constant = field.get_db_prep_save(field.get_default(), db)
+            literal = _SQL_LITERALS.get((type(constant), constant))
+            if literal is None:
+                sources.append(("default", field))
+            else:
+                values_sql[-1] = literal
+    unknown = set(given) - {field.attname for field in model._meta.local_concrete_fields}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no column for {sorted(unknown)}")
+    return RowShape(columns=columns, values_sql=values_sql, sources=sources)
 
 
-def _prepared(instance: Conversation | Message, columns: list[InsertColumn], db: BaseDatabaseWrapper) -> list[Any]:
-    """Database-ready values of a new row, as the model's own save would write them."""
-    return [column.prepared(instance, db) for column in columns]
+_SQL_LITERALS: dict[tuple[type, Any], str] = {
+    (type(None), None): "NULL",
+    (bool, False): "FALSE",
+    (bool, True): "TRUE",
+    (int, 0): "0",
+    (str, ""): "''",
+}
 
 
 @dataclass(frozen=True)
 class InboxSQL:
-    conversation_fields: list[InsertColumn]
-    message_fields: list[InsertColumn]
+    conversation: RowShape
+    message: RowShape
     conversation_upsert: str
     message_insert: str
     in_one_statement: bool
-    conversation_position: int
     dedupe_repeats: int
-
-    def dedupe(self, message: Message) -> list[Any]:
-        """The parameters of the "is this message stored already?" test, once per place it appears."""
-        return [message.channel, message.provider_message_id] * self.dedupe_repeats
 
 
 @cache
-def _inbox_sql(vendor: str) -> InboxSQL:
+def _inbox_sql(vendor: str, conversation_given: tuple[str, ...], message_given: tuple[str, ...]) -> InboxSQL:
     """The statements of ``_record_once``, built once from model metadata.
 
-    Only quoted identifiers are interpolated; every value goes in as a parameter, prepared by the model's own
-    fields, so a field added later is stored like any other. A database-side default or a new unique
-    constraint on either table would need a look here.
+    Only quoted identifiers and the constant literals above are interpolated; every other value goes in as
+    a parameter. A database-side default or a new unique constraint on either table would need a look here.
     """
     db = connections[DEFAULT_DB_ALIAS]
     quote = db.ops.quote_name
-
-    def insertable(model: type[Conversation] | type[Message]) -> list[InsertColumn]:
-        return [InsertColumn.of(field, db) for field in model._meta.local_concrete_fields if not field.primary_key]
 
     def column(model: type[Conversation] | type[Message], name: str) -> str:
         field = model._meta.get_field(name)
@@ -259,7 +282,14 @@ def _inbox_sql(vendor: str) -> InboxSQL:
             raise TypeError(f"{model.__name__}.{name} is not a column")
         return quote(field.column)
 
-    conversation_fields, message_fields = insertable(Conversation), insertable(Message)
+    in_one_statement = vendor == "postgresql"
+    conversation = _row_shape(Conversation, conversation_given, db)
+    message = _row_shape(
+        Message,
+        message_given if in_one_statement else (*message_given, "conversation_id"),
+        db,
+        computed="conversation_id" if in_one_statement else "",
+    )
     conversation_table, message_table = quote(Conversation._meta.db_table), quote(Message._meta.db_table)
     stored = (
         f"EXISTS (SELECT 1 FROM {message_table} "  # noqa: S608
@@ -269,8 +299,8 @@ def _inbox_sql(vendor: str) -> InboxSQL:
     # still returned, so the message insert below has its conversation id and meets its own conflict.
     kept_on_redelivery = [column(Conversation, "member"), column(Conversation, "last_inbound_at")]
     conversation_upsert = (
-        f"INSERT INTO {conversation_table} ({', '.join(quote(c.field.column) for c in conversation_fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(conversation_fields))}) "
+        f"INSERT INTO {conversation_table} ({', '.join(conversation.columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(conversation.values_sql)}) "
         f"ON CONFLICT ({column(Conversation, 'channel')}, {column(Conversation, 'external_id')}) DO UPDATE SET "
         + ", ".join(
             f"{name} = CASE WHEN {stored} THEN {conversation_table}.{name} ELSE EXCLUDED.{name} END"
@@ -278,28 +308,18 @@ def _inbox_sql(vendor: str) -> InboxSQL:
         )
         + f" RETURNING {quote('id')}"
     )
-    message_columns = ", ".join(quote(column.field.column) for column in message_fields)
-    conversation_position = [column.field.name for column in message_fields].index("conversation")
-    values = ["%s"] * len(message_fields)
-    returned = f"{quote('id')}, {column(Message, 'conversation')}"
-    in_one_statement = vendor == "postgresql"
-    if in_one_statement:
-        upserted = quote("conversation")
-        values[conversation_position] = f"(SELECT {quote('id')} FROM {upserted})"  # noqa: S608
-        message_insert = f"WITH {upserted} AS ({conversation_upsert}) "
-    else:
-        message_insert = ""
+    message_insert = f"WITH {quote('conversation')} AS ({conversation_upsert}) " if in_one_statement else ""
     message_insert += (
-        f"INSERT INTO {message_table} ({message_columns}) VALUES ({', '.join(values)}) "  # noqa: S608
-        f"ON CONFLICT DO NOTHING RETURNING {returned}"
+        f"INSERT INTO {message_table} ({', '.join(message.columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(message.values_sql)}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {column(Message, 'conversation')}"
     )
     return InboxSQL(
-        conversation_fields=conversation_fields,
-        message_fields=message_fields,
+        conversation=conversation,
+        message=message,
         conversation_upsert=conversation_upsert,
         message_insert=message_insert,
         in_one_statement=in_one_statement,
-        conversation_position=conversation_position,
         dedupe_repeats=len(kept_on_redelivery),
     )
 

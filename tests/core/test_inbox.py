@@ -200,6 +200,37 @@ def test_a_message_recorded_while_the_broker_is_down_is_handled_by_the_sweeper_a
     assert [(r.text, r.status) for r in replies()] == [("pong", Status.SENT)]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_messages_reaches_the_worker_through_fan_out_and_each_is_answered_once(member, celery_worker_thread):
+    from celery.signals import before_task_publish
+
+    from alfred.publisher import publisher
+
+    published: list[str] = []
+
+    def seen(sender: str, **kwargs: object) -> None:
+        published.append(sender)
+
+    before_task_publish.connect(seen, weak=False)
+    try:
+        messages = [record(member, provider_id=f"wamid.burst.{n}")[0] for n in range(6)]
+        assert publisher.flush()
+    finally:
+        before_task_publish.disconnect(seen)
+    assert "alfred.tasks.fan_out" in published
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if Message.objects.filter(direction=Direction.OUTBOUND, status=Status.SENT).count() >= len(messages):
+            break
+        time.sleep(0.1)
+    assert sorted(Message.objects.filter(direction=Direction.INBOUND).values_list("status", flat=True)) == [
+        Status.HANDLED
+    ] * len(messages)
+    assert sorted(r.reply_to_id for r in replies()) == sorted(m.pk for m in messages)
+    assert {(r.text, r.status) for r in replies()} == {("pong", Status.SENT)}
+
+
 class FlakySender(Sender):
     """Fails transiently twice, then succeeds; counts the calls that reached the 'provider'."""
 
