@@ -104,6 +104,53 @@ def message_record_inbound(
     makes its sender the conversation's member and opens the conversation's reply window; a redelivery
     touches neither.
     """
+    conversation, message = _inbound_row_values(
+        channel, provider_message_id, conversation_external_id, sender, text, raw, kind, received_at, intent
+    )
+    stored = _store_and_enqueue(conversation, message)
+    if stored is None:
+        return Message.objects.get(channel=channel, provider_message_id=provider_message_id), False
+    message_id, conversation_id = stored
+    message.pop("sender_id")  # the instance gets the Member itself, so reading .sender costs no query
+    stored_message = Message(id=message_id, conversation_id=conversation_id, sender=sender, **message)
+    stored_message._state.adding = False
+    stored_message._state.db = DEFAULT_DB_ALIAS
+    return stored_message, True
+
+
+def inbound_store(
+    *,
+    channel: str,
+    provider_message_id: str,
+    conversation_external_id: str,
+    sender: Member | None,
+    text: str,
+    raw: dict[str, Any],
+    kind: str = "text",
+    received_at: datetime | None = None,
+    intent: dict[str, Any] | None = None,
+) -> int | None:
+    """``message_record_inbound`` for a caller that only needs to know whether the message was new: the new
+    row's id, or None for a redelivery. The webhook uses it and is spared building a model instance."""
+    conversation, message = _inbound_row_values(
+        channel, provider_message_id, conversation_external_id, sender, text, raw, kind, received_at, intent
+    )
+    stored = _store_and_enqueue(conversation, message)
+    return None if stored is None else stored[0]
+
+
+def _inbound_row_values(
+    channel: str,
+    provider_message_id: str,
+    conversation_external_id: str,
+    sender: Member | None,
+    text: str,
+    raw: dict[str, Any],
+    kind: str,
+    received_at: datetime | None,
+    intent: dict[str, Any] | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The conversation's and the message's column values, keyed by attribute name."""
     now = timezone.now()
     sender_id = sender.pk if sender is not None else None
     conversation = {
@@ -126,16 +173,14 @@ def message_record_inbound(
         "created_at": received_at or now,
         "updated_at": now,
     }
+    return conversation, message
+
+
+def _store_and_enqueue(conversation: dict[str, Any], message: dict[str, Any]) -> tuple[int, int] | None:
     stored = _record_once(conversation, message)
-    if stored is None:
-        return Message.objects.get(channel=channel, provider_message_id=provider_message_id), False
-    message_id, conversation_id = stored
-    enqueue_on_commit("message_handle", message_id)
-    message.pop("sender_id")  # the instance gets the Member itself, so reading .sender costs no query
-    stored_message = Message(id=message_id, conversation_id=conversation_id, sender=sender, **message)
-    stored_message._state.adding = False
-    stored_message._state.db = DEFAULT_DB_ALIAS
-    return stored_message, True
+    if stored is not None:
+        enqueue_on_commit("message_handle", stored[0])
+    return stored
 
 
 def _record_once(conversation: dict[str, Any], message: dict[str, Any]) -> tuple[int, int] | None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from alfred.interactive import intent_from_button_id
 from alfred.models import Channel, Direction, Member, Message, Status
-from alfred.services import clean_text, json_storable, message_record_inbound, outbound_record
+from alfred.services import clean_text, inbound_store, json_storable, outbound_record
 from channels_wa.models import StatusEvent
 from channels_wa.schemas import Change, InboundMessage, StatusUpdate, changes_from
 
@@ -75,8 +75,7 @@ def delivery_record(*, payload: Any) -> DeliveryReport:
                     logger.warning("whatsapp message %s has no sender address; ignored", message.id[:80])
                     continue
                 sender = members.find(wa_id=message.wa_id, user_id=message.user_id)
-                _, created = inbound_record(message=message, sender=sender)
-                if created:
+                if inbound_record(message=message, sender=sender) is not None:
                     report.messages_recorded += 1
                 else:
                     report.messages_repeated += 1
@@ -148,10 +147,11 @@ def member_for_whatsapp(*, wa_id: str, user_id: str) -> Member | None:
     return chosen[0] if chosen else None
 
 
-def inbound_record(*, message: InboundMessage, sender: Member | None) -> tuple[Message, bool]:
+def inbound_record(*, message: InboundMessage, sender: Member | None) -> int | None:
+    """Store one WhatsApp message once and queue its handling: the new row's id, None for a redelivery."""
     now = timezone.now()
     received_at = min(message.timestamp, now) if message.timestamp else now
-    return message_record_inbound(
+    return inbound_store(
         channel=Channel.WHATSAPP,
         provider_message_id=message.id,
         conversation_external_id=message.address,
