@@ -56,14 +56,22 @@ def clean_text(text: str) -> str:
 
 def json_storable(value: Any) -> Any:
     """The payload as received, minus what no database column can hold: NUL and lone surrogates."""
-    try:
-        # Serialised with ASCII escapes, both show as \u0000 / \udXXX; almost no payload has either, and one
-        # C-level dump is far cheaper than walking the payload in Python.
-        if not UNSTORABLE_ESCAPES.search(json.dumps(value)):
-            return value
-    except (TypeError, ValueError):
-        pass
-    return _json_cleaned(value)
+    return json_storable_text(value)[0]
+
+
+class JsonText(str):
+    """A value already serialised as JSON, written as is into a JSON column (see ``RowShape``)."""
+
+
+def json_storable_text(value: Any) -> tuple[Any, JsonText]:
+    """``json_storable(value)`` and its JSON text. Serialised with ASCII escapes, NUL and lone surrogates
+    show as \\u0000 / \\udXXX; almost no payload has either, and one C-level dump is far cheaper than
+    walking the payload in Python. The webhook stores the text itself, so the payload is dumped once."""
+    text = json.dumps(value)
+    if not UNSTORABLE_ESCAPES.search(text):
+        return value, JsonText(text)
+    cleaned = _json_cleaned(value)
+    return cleaned, JsonText(json.dumps(cleaned))
 
 
 def _json_cleaned(value: Any) -> Any:
@@ -112,6 +120,7 @@ def message_record_inbound(
         return Message.objects.get(channel=channel, provider_message_id=provider_message_id), False
     message_id, conversation_id = stored
     message.pop("sender_id")  # the instance gets the Member itself, so reading .sender costs no query
+    message["raw"] = json.loads(message["raw"])
     stored_message = Message(id=message_id, conversation_id=conversation_id, sender=sender, **message)
     stored_message._state.adding = False
     stored_message._state.db = DEFAULT_DB_ALIAS
@@ -167,7 +176,7 @@ def _inbound_row_values(
         "sender_id": sender_id,
         "kind": kind,
         "text": clean_text(text),
-        "raw": json_storable(raw),
+        "raw": json_storable_text(raw)[1],
         "intent": intent,
         "status": Status.RECEIVED.value,
         "created_at": received_at or now,
@@ -250,6 +259,9 @@ class RowShape:
         for source, field in self.sources:
             if source == "given":
                 value = given[field.attname]
+                if isinstance(value, JsonText):  # serialised already: Postgres and SQLite read JSON text
+                    params.append(str(value))
+                    continue
             elif source == "now":
                 value = timezone.now()
             else:

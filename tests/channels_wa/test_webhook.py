@@ -200,6 +200,16 @@ def test_a_lone_surrogate_in_the_text_is_dropped_and_the_message_kept(client: Cl
     assert inbound.status == Status.HANDLED
 
 
+def test_the_payload_is_kept_as_received_emoji_and_all(client: Client, wa_settings, graph, ana):
+    body = text_sample("wamid.emoji", text="🥛 leche, 🍞 pan")
+
+    assert deliver(client, body).status_code == 200
+
+    (inbound,) = inbound_rows()
+    assert inbound.text == "🥛 leche, 🍞 pan"
+    assert inbound.raw["message"] == values(body)[0]["messages"][0]
+
+
 def test_malformed_json_is_a_400(client: Client, wa_settings, ana):
     response = deliver(client, b'{"object": "whatsapp_business_account", "entry": [')
 
