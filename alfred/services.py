@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
@@ -94,92 +94,71 @@ def conversation_for(*, channel: str, external_id: str, member: Member | None) -
     return conversation
 
 
-def message_record_inbound(
-    *,
-    channel: str,
-    provider_message_id: str,
-    conversation_external_id: str,
-    sender: Member | None,
-    text: str,
-    raw: dict[str, Any],
-    kind: str = "text",
-    received_at: datetime | None = None,
-    intent: dict[str, Any] | None = None,
-) -> tuple[Message, bool]:
+class InboundFields(TypedDict):
+    """What a channel knows of an inbound message when it records it."""
+
+    channel: str
+    provider_message_id: str
+    conversation_external_id: str
+    sender: Member | None
+    text: str
+    raw: dict[str, Any]
+    kind: NotRequired[str]
+    received_at: NotRequired[datetime | None]
+    # A tool call the channel already knows (a tapped button).
+    intent: NotRequired[dict[str, Any] | None]
+
+
+def message_record_inbound(**fields: Unpack[InboundFields]) -> tuple[Message, bool]:
     """Store an inbound message once and queue its handling. Returns ``(message, created)``.
 
     A redelivery (same channel + provider id) returns the stored row and queues nothing. A new message also
     makes its sender the conversation's member and opens the conversation's reply window; a redelivery
     touches neither.
     """
-    conversation, message = _inbound_row_values(
-        channel, provider_message_id, conversation_external_id, sender, text, raw, kind, received_at, intent
-    )
+    conversation, message = _inbound_row_values(fields)
     stored = _store_and_enqueue(conversation, message)
     if stored is None:
-        return Message.objects.get(channel=channel, provider_message_id=provider_message_id), False
+        return Message.objects.get(channel=fields["channel"], provider_message_id=fields["provider_message_id"]), False
     message_id, conversation_id = stored
     message.pop("sender_id")  # the instance gets the Member itself, so reading .sender costs no query
     message["raw"] = json.loads(message["raw"])
-    stored_message = Message(id=message_id, conversation_id=conversation_id, sender=sender, **message)
+    stored_message = Message(id=message_id, conversation_id=conversation_id, sender=fields["sender"], **message)
     stored_message._state.adding = False
     stored_message._state.db = DEFAULT_DB_ALIAS
     return stored_message, True
 
 
-def inbound_store(
-    *,
-    channel: str,
-    provider_message_id: str,
-    conversation_external_id: str,
-    sender: Member | None,
-    text: str,
-    raw: dict[str, Any],
-    kind: str = "text",
-    received_at: datetime | None = None,
-    intent: dict[str, Any] | None = None,
-) -> int | None:
+def inbound_store(**fields: Unpack[InboundFields]) -> int | None:
     """``message_record_inbound`` for a caller that only needs to know whether the message was new: the new
     row's id, or None for a redelivery. The webhook uses it and is spared building a model instance."""
-    conversation, message = _inbound_row_values(
-        channel, provider_message_id, conversation_external_id, sender, text, raw, kind, received_at, intent
-    )
-    stored = _store_and_enqueue(conversation, message)
+    stored = _store_and_enqueue(*_inbound_row_values(fields))
     return None if stored is None else stored[0]
 
 
-def _inbound_row_values(
-    channel: str,
-    provider_message_id: str,
-    conversation_external_id: str,
-    sender: Member | None,
-    text: str,
-    raw: dict[str, Any],
-    kind: str,
-    received_at: datetime | None,
-    intent: dict[str, Any] | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def _inbound_row_values(fields: InboundFields) -> tuple[dict[str, Any], dict[str, Any]]:
     """The conversation's and the message's column values, keyed by attribute name."""
     now = timezone.now()
+    sender = fields["sender"]
     sender_id = sender.pk if sender is not None else None
     conversation = {
-        "channel": channel,
-        "external_id": conversation_external_id,
+        "channel": fields["channel"],
+        "external_id": fields["conversation_external_id"],
         "member_id": sender_id,
         "last_inbound_at": now,
         "created_at": now,
     }
     message = {
         "direction": Direction.INBOUND.value,
-        "channel": channel,
-        "provider_message_id": provider_message_id,
+        "channel": fields["channel"],
+        "provider_message_id": fields["provider_message_id"],
         "sender_id": sender_id,
-        "kind": kind,
-        "text": clean_text(text),
-        "raw": json_storable_text(raw)[1],
-        "intent": intent,
+        "kind": fields.get("kind", "text"),
+        "text": clean_text(fields["text"]),
+        "raw": json_storable_text(fields["raw"])[1],
+        "intent": fields.get("intent"),
         "status": Status.RECEIVED.value,
-        "created_at": received_at or now,
+        "created_at": fields.get("received_at") or now,
         "updated_at": now,
     }
     return conversation, message

@@ -49,14 +49,7 @@ def test_a_redelivery_leaves_the_conversation_as_it_was(member):
     Conversation.objects.filter(pk=first.conversation_id).update(last_inbound_at=week_ago, member=None)
     stranger = Member.objects.create(name="Someone else", wa_id="+34600000999")
 
-    again, created = message_record_inbound(
-        channel=Channel.CONSOLE,
-        provider_message_id="wamid.1",
-        conversation_external_id="console:test",
-        sender=stranger,
-        text="ping",
-        raw={"text": "ping"},
-    )
+    again, created = record(stranger)  # the same message id, now claimed by someone else
 
     conversation = Conversation.objects.get(pk=first.conversation_id)
     assert not created and again.pk == first.pk
