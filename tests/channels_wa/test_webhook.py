@@ -2,7 +2,6 @@
 Postgres/Redis going away."""
 
 import json
-import threading
 import time
 from datetime import timedelta
 
@@ -27,6 +26,7 @@ from tests.channels_wa.conftest import (
     values,
     vary_ids,
 )
+from tests.helpers import all_at_once, broker_down_for_publishers
 from tests.standins.tcp_cut import CuttingProxy
 
 pytestmark = [pytest.mark.home, pytest.mark.django_db(transaction=True)]
@@ -396,24 +396,8 @@ def test_one_post_with_several_entries_and_messages_records_and_answers_each(cli
 
 def test_the_same_delivery_ten_times_at_once_and_again_later_is_one_message_and_one_reply(wa_settings, graph, ana):
     raw = json.dumps(text_sample("wamid.storm")).encode()
-    barrier = threading.Barrier(10)
     statuses: list[int] = []
-    errors: list[BaseException] = []
-
-    def post() -> None:
-        try:
-            barrier.wait()
-            statuses.append(deliver(Client(), raw).status_code)
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = all_at_once(10, lambda: statuses.append(deliver(Client(), raw).status_code))
     again = deliver(Client(), raw)
 
     assert errors == []
@@ -500,22 +484,11 @@ def test_redis_down_during_a_delivery_still_answers_200_and_the_reply_follows_wh
     wa_settings, graph, ana, celery_worker_thread
 ):
     from alfred.publisher import publisher
-    from settings.celery import app
 
-    def point_producers_at(url: str) -> None:
-        # The worker keeps its own connection; only the publishing side (the web process) loses Redis.
-        app.conf.broker_url = url
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    working_broker = app.conf.broker_url
-    point_producers_at("redis://127.0.0.1:9/0")
-    try:
+    with broker_down_for_publishers():
         response = deliver(Client(), text_sample("wamid.redis-down"))
         # The publisher tries the dead broker after the request has returned; wait for that attempt.
         assert publisher.flush()
-    finally:
-        point_producers_at(working_broker)
 
     assert response.status_code == 200
     (inbound,) = inbound_rows()

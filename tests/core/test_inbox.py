@@ -1,9 +1,7 @@
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from alfred import services
@@ -12,6 +10,7 @@ from alfred.models import Channel, Direction, Message, Status, ToolCall
 from alfred.phrasebook import Phrase, RegexPhrasebook
 from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
 from alfred.services import inbound_claim, message_record_inbound, outbound_send, sweep_stuck
+from tests.helpers import all_at_once, broker_down_for_publishers
 
 
 def record(member, provider_id: str = "wamid.1", text: str = "ping") -> tuple[Message, bool]:
@@ -121,23 +120,7 @@ def test_the_embedded_database_records_a_message_once_too(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_delivery_from_ten_threads_at_once_is_one_message_and_one_reply(member):
-    barrier = threading.Barrier(10)
-    errors: list[BaseException] = []
-
-    def deliver() -> None:
-        try:
-            barrier.wait()
-            record(member, provider_id="wamid.race")
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = all_at_once(10, lambda: record(member, provider_id="wamid.race"))
 
     assert errors == []
     assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
@@ -158,25 +141,14 @@ def test_a_message_recorded_while_the_broker_is_down_is_handled_by_the_sweeper_a
     member, celery_worker_thread, settings
 ):
     from alfred.publisher import publisher
-    from settings.celery import app
 
-    def point_producers_at(url: str) -> None:
-        # The worker keeps its own connection; only the publishing side loses the broker.
-        app.conf.broker_url = url
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    working_broker = app.conf.broker_url
-    point_producers_at("redis://127.0.0.1:9/0")  # nothing listens on port 9: the broker is "down"
-    try:
+    with broker_down_for_publishers():
         started = time.monotonic()
         message, created = record(member, provider_id="wamid.broker-down")
         assert created
         assert time.monotonic() - started < 5, "recording must not hang on a dead broker"
         # The publisher tries the dead broker after the request has returned; wait for that attempt.
         assert publisher.flush()
-    finally:
-        point_producers_at(working_broker)
     message.refresh_from_db()
     assert message.status == Status.RECEIVED
 

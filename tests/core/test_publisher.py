@@ -9,6 +9,7 @@ from celery.signals import before_task_publish
 from alfred import tasks
 from alfred.publisher import publisher
 from settings.celery import app
+from tests.helpers import broker_down_for_publishers
 
 # Ids no row will ever have: a stray task for one of them is a no-op wherever it ends up.
 NO_ROW = 10**12
@@ -78,20 +79,9 @@ def test_fan_out_refuses_a_task_it_does_not_know(published):
 
 
 def test_a_dead_broker_costs_a_warning_and_the_publisher_goes_on(published, caplog):
-    working = app.conf.broker_url
-
-    def point_producers_at(url: str) -> None:
-        app.conf.broker_url = url
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    point_producers_at("redis://127.0.0.1:9/0")  # nothing listens on port 9
-    try:
-        with caplog.at_level(logging.WARNING, logger="alfred.publisher"):
-            publisher.submit("message_handle", NO_ROW)
-            assert publisher.flush()
-    finally:
-        point_producers_at(working)
+    with broker_down_for_publishers(), caplog.at_level(logging.WARNING, logger="alfred.publisher"):
+        publisher.submit("message_handle", NO_ROW)
+        assert publisher.flush()
     assert "left for the sweeper" in caplog.text
 
     publisher.submit("message_handle", NO_ROW + 1)
