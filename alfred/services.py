@@ -60,18 +60,27 @@ def json_storable(value: Any) -> Any:
 
 
 class JsonText(str):
-    """A value already serialised as JSON, written as is into a JSON column (see ``RowShape``)."""
+    """A value already serialised as JSON, written as is into a JSON column (see ``RowShape``); ``value`` is
+    what it was serialised from."""
+
+    value: Any
+
+    @classmethod
+    def of(cls, value: Any) -> "JsonText":
+        text = cls(json.dumps(value))
+        text.value = value
+        return text
 
 
 def json_storable_text(value: Any) -> tuple[Any, JsonText]:
     """``json_storable(value)`` and its JSON text. Serialised with ASCII escapes, NUL and lone surrogates
     show as \\u0000 / \\udXXX; almost no payload has either, and one C-level dump is far cheaper than
     walking the payload in Python. The webhook stores the text itself, so the payload is dumped once."""
-    text = json.dumps(value)
+    text = JsonText.of(value)
     if not UNSTORABLE_ESCAPES.search(text):
-        return value, JsonText(text)
+        return value, text
     cleaned = _json_cleaned(value)
-    return cleaned, JsonText(json.dumps(cleaned))
+    return cleaned, JsonText.of(cleaned)
 
 
 def _json_cleaned(value: Any) -> Any:
@@ -122,7 +131,7 @@ def message_record_inbound(**fields: Unpack[InboundFields]) -> tuple[Message, bo
         return Message.objects.get(channel=fields["channel"], provider_message_id=fields["provider_message_id"]), False
     message_id, conversation_id = stored
     message.pop("sender_id")  # the instance gets the Member itself, so reading .sender costs no query
-    message["raw"] = json.loads(message["raw"])
+    message["raw"] = message["raw"].value
     stored_message = Message(id=message_id, conversation_id=conversation_id, sender=fields["sender"], **message)
     stored_message._state.adding = False
     stored_message._state.db = DEFAULT_DB_ALIAS
