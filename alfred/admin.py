@@ -10,14 +10,39 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 
-from alfred.models import Conversation, LLMCompletion, Member, Message, PendingAction, ToolCall
+from alfred.channels import channel_descriptions
+from alfred.models import Conversation, LLMCompletion, Member, MemberAddress, Message, PendingAction, ToolCall
+
+
+class MemberAddressInline(admin.TabularInline):
+    model = MemberAddress
+    extra = 1
+    fields = ("channel", "address")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        # What an address is differs per channel; each installed channel says so in its description.
+        formset.form.base_fields["address"].help_text = " · ".join(
+            f"{description.label}: {description.address_help}"
+            for description in channel_descriptions()
+            if description.address_help
+        )
+        return formset
 
 
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
-    list_display = ("name", "language", "timezone", "is_admin", "is_active", "wa_id", "slack_user_id")
+    list_display = ("name", "language", "timezone", "is_admin", "is_active", "addresses_shown")
     list_filter = ("language", "is_admin", "is_active")
-    search_fields = ("name", "wa_id", "wa_user_id", "slack_user_id")
+    search_fields = ("name", "addresses__address")
+    inlines = [MemberAddressInline]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("addresses")
+
+    @admin.display(description="addresses")
+    def addresses_shown(self, obj: Member) -> str:
+        return ", ".join(str(address) for address in obj.addresses.all())
 
 
 @admin.register(Conversation)

@@ -8,8 +8,16 @@ class AlfredConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib import admin
+        from django.db.models.signals import post_delete, post_save
 
         from alfred import checks  # noqa: F401  (registers the system checks)
+        from alfred.members import members
+        from alfred.models import Member, MemberAddress
+
+        # Who a sender is must follow the admin at once: any member or address change empties the cache.
+        for model in (Member, MemberAddress):
+            post_save.connect(members.clear, sender=model, dispatch_uid=f"alfred.members.save.{model.__name__}")
+            post_delete.connect(members.clear, sender=model, dispatch_uid=f"alfred.members.delete.{model.__name__}")
 
         title = f"Alfred · {settings.INSTANCE.title()}"
         admin.site.site_header = title

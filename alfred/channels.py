@@ -1,11 +1,25 @@
-"""The outbound side of a channel: one small base class with one hook, and a typed error."""
+"""Channels: one ``ChannelDescription`` per channel app says everything the core needs to know about it.
 
+A channel app (``channels_<name>``) declares ``CHANNEL = ChannelDescription(...)`` in its ``channel.py`` and
+is listed once, in ``ALFRED_CHANNEL_APPS`` of the instance's settings. The model choices, the URLs, the
+sender and preparer lookups, member addresses and the outbox's retry policy all derive from that list, so
+the core names no provider. The terminal channel (``manage.py chat``) is the core's own.
+
+Descriptions hold dotted paths, not classes: the web process reads them at start-up and must not import
+a provider SDK it never uses (every import costs memory in every process).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from alfred.models import Message
+if TYPE_CHECKING:
+    from alfred.answer import Answer
+    from alfred.models import Message
 
 
 class SendError(Exception):
@@ -22,15 +36,111 @@ class SendError(Exception):
 class Sender:
     """Delivers one outbound ``Message`` row. Returns the provider's message id or raises ``SendError``."""
 
-    def send(self, message: Message) -> str:
+    def send(self, message: "Message") -> str:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class SendPolicy:
+    """How the outbox treats a channel's failed sends. The sender classifies each error with
+    ``is_transient``; the outbox retries transient ones after ``retry_delay`` (unless the provider said how
+    long to wait) up to ``ALFRED_OUTBOUND_MAX_ATTEMPTS``, and logs ``alert_codes`` as errors for the operator."""
+
+    # Provider error codes worth another try later (rate limits, temporary failures).
+    transient_codes: frozenset[str] = frozenset()
+    # Codes never retried even when the provider marks them transient (retrying would make things worse).
+    permanent_codes: frozenset[str] = frozenset()
+    # Failures that need a person (an expired token): logged at error level.
+    alert_codes: frozenset[str] = frozenset()
+    # Waits between attempts: backoff_base ** attempt seconds, at most backoff_cap.
+    backoff_base: float = 4.0
+    backoff_cap: float = 600.0
+
+    def is_transient(self, code: str, *, provider_says_transient: bool = False) -> bool:
+        return code not in self.permanent_codes and (code in self.transient_codes or provider_says_transient)
+
+    def retry_delay(self, attempt: int) -> float:
+        return float(min(self.backoff_base**attempt, self.backoff_cap))
+
+
+def _stripped(address: str) -> str:
+    return address.strip()
+
+
+def _any_address(addresses: Sequence[str]) -> str | None:
+    return addresses[0] if addresses else None
+
+
+@dataclass(frozen=True)
+class ChannelDescription:
+    # Stored on every conversation and message of the channel: never rename one in use.
+    name: str
+    label: str
+    # Dotted path of the ``Sender`` subclass (imported in the worker only).
+    sender: str
+    # Dotted path of ``prepare(message) -> Answer | None``, run in the worker before the brain; "" = none.
+    preparer: str = ""
+    # Dotted path of a module whose ``urlpatterns`` are mounted at the site root; "" = none.
+    urls: str = ""
+    # What a member's address is on this channel, for the admin ("WhatsApp number or user id").
+    address_help: str = ""
+    # An address as typed by a person → the form the provider sends (e.g. "+34 600…" → "34600…").
+    normalise_address: Callable[[str], str] = _stripped
+    # Of a member's addresses on this channel (in the order they were added), the one a message Alfred
+    # starts itself goes to; None = this channel cannot start a conversation with them.
+    proactive_address: Callable[[Sequence[str]], str | None] = _any_address
+    send_policy: SendPolicy = field(default_factory=SendPolicy)
+    # The environment variables this channel reads (documented in .env.template).
+    env_vars: tuple[str, ...] = ()
+
+    def get_sender(self) -> Sender:
+        return _sender(self.sender)
+
+    def preparer_function(self) -> "Callable[[Message], Answer | None] | None":
+        if not self.preparer:
+            return None
+        prepare: Callable[[Message], Answer | None] = import_string(self.preparer)
+        return prepare
+
+
+CONSOLE = ChannelDescription(
+    name="console",
+    label="Terminal",
+    sender="alfred.console.ConsoleSender",
+    address_help="Anything that names the member in `manage.py chat --sender`.",
+    # A terminal session exists only while someone types in it.
+    proactive_address=lambda addresses: None,
+)
+
+
 @cache
-def get_sender(channel: str) -> Sender:
-    try:
-        path = settings.ALFRED_SENDERS[channel]
-    except KeyError:
-        raise SendError(f"No sender configured for channel {channel!r}", permanent=True) from None
+def channel_descriptions() -> tuple[ChannelDescription, ...]:
+    """The terminal first, then each channel app of this instance in the order settings list them."""
+    described = [CONSOLE]
+    for app in settings.ALFRED_CHANNEL_APPS:
+        description = import_string(f"{app}.channel.CHANNEL")
+        if not isinstance(description, ChannelDescription):
+            raise TypeError(f"{app}.channel.CHANNEL is not a ChannelDescription")
+        described.append(description)
+    names = [description.name for description in described]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Two channels share a name: {names}")
+    return tuple(described)
+
+
+def get_channel(name: str) -> ChannelDescription:
+    for description in channel_descriptions():
+        if description.name == name:
+            return description
+    raise LookupError(f"No channel {name!r} is installed in this instance")
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """The model field choices. A callable, so the migrations do not change with the installed channels."""
+    return [(description.name, description.label) for description in channel_descriptions()]
+
+
+@cache
+def _sender(path: str) -> Sender:
     sender: Sender = import_string(path)()
     return sender

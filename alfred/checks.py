@@ -12,8 +12,6 @@ from django.core.management.base import SystemCheckError
 INSTANCES = ("home", "biz")
 # Apps that must never be installed in the given instance.
 FORBIDDEN_APPS = {"home": ("work_skills", "channels_slack"), "biz": ("home_skills",)}
-# Environment variables that belong to the other instance; their presence means a mixed-up deployment.
-FOREIGN_ENV_PREFIXES = {"home": ("SLACK_",), "biz": ()}
 
 ALFRED_TAG = "alfred"
 

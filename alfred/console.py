@@ -8,9 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from alfred.channels import Sender
-from alfred.models import Channel, Direction, Member, Message, Status, ToolCall, wa_id_from_phone
-from alfred.services import message_record_inbound
+from alfred.channels import CONSOLE, Sender, channel_descriptions
+from alfred.inbox import message_record_inbound
+from alfred.models import Direction, Member, Message, Status, ToolCall
 
 FINAL_INBOUND = {Status.HANDLED, Status.REFUSED, Status.FAILED, Status.IGNORED}
 
@@ -23,15 +23,17 @@ class ConsoleSender(Sender):
 
 
 def member_for_console(sender: str | None) -> Member | None:
-    """``--sender`` may be a member's name, phone number, BSUID or Slack id; default: the first admin."""
+    """``--sender`` may be a member's name or any of their addresses, written as a person would (each
+    channel normalises it: "+34 600 000 001" finds a WhatsApp number); default: the first admin."""
     members = Member.objects.filter(is_active=True)
     if not sender:
         return members.order_by("-is_admin", "id").first()
-    digits = wa_id_from_phone(sender)
-    query = Q(name__iexact=sender) | Q(wa_user_id=sender) | Q(slack_user_id=sender)
-    if digits:
-        query |= Q(wa_id=digits)
-    return members.filter(query).first()
+    query = Q(name__iexact=sender)
+    for description in channel_descriptions():
+        address = description.normalise_address(sender)
+        if address:
+            query |= Q(addresses__channel=description.name, addresses__address=address)
+    return members.filter(query).distinct().first()
 
 
 @dataclass
@@ -50,14 +52,17 @@ def console_exchange(text: str, *, sender: str | None = None, timeout: float = 3
     member = member_for_console(sender)
     external_id = f"console:{member.pk if member else (sender or 'anonymous')}"
     with transaction.atomic():
-        inbound, _ = message_record_inbound(
-            channel=Channel.CONSOLE,
+        inbound_id = message_record_inbound(
+            channel=CONSOLE.name,
             provider_message_id=uuid.uuid4().hex,
             conversation_external_id=external_id,
             sender=member,
             text=text,
             raw={"text": text, "sender": sender},
         )
+    if inbound_id is None:  # a fresh uuid is never a redelivery
+        raise AssertionError("the console's message was not recorded")
+    inbound = Message.objects.get(pk=inbound_id)
     deadline = time.monotonic() + timeout
     while True:
         inbound.refresh_from_db()

@@ -1,25 +1,19 @@
-"""Buttons that carry a tool call. A channel renders ``Button``s; when one is tapped the provider echoes
-its id, and ``intent_from_button_id`` turns it back into the tool call (recorded as ``Message.intent``)."""
+"""Buttons that carry a tool call (``alfred.content.Button``). A channel gives each button the id made
+here; when one is tapped the provider echoes the id, and ``intent_from_button_id`` turns it back into the
+tool call (recorded as ``Message.intent``)."""
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 PREFIX = "alfred:"
-# WhatsApp caps reply-button ids at 256 characters; ids longer than that are refused when built.
-MAX_ID_LENGTH = 256
 
 
-@dataclass(frozen=True)
-class Button:
-    id: str
-    title: str
-
-
-def button_id(tool: str, args: dict[str, Any]) -> str:
+def button_id(tool: str, args: dict[str, Any], *, max_length: int | None = None) -> str:
+    """The id of a button that runs ``tool(**args)``. ``max_length`` is the channel's cap on ids; an id that
+    does not fit is refused (``ValueError``) rather than cut, since a cut id would run nothing."""
     encoded = PREFIX + json.dumps({"tool": tool, "args": args}, separators=(",", ":"), ensure_ascii=False)
-    if len(encoded) > MAX_ID_LENGTH:
-        raise ValueError(f"button id for {tool} is longer than {MAX_ID_LENGTH} characters")
+    if max_length is not None and len(encoded) > max_length:
+        raise ValueError(f"button id for {tool} is longer than {max_length} characters")
     return encoded
 
 

@@ -1,18 +1,14 @@
 """The engine's records: who may talk to Alfred, and every message in and out (the inbox and the outbox)."""
 
-import re
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-
-def wa_id_from_phone(phone: str) -> str:
-    """WhatsApp's wa_id is the E.164 number as bare digits; accept any human formatting of it."""
-    digits = re.sub(r"\D", "", phone or "")
-    return digits[2:] if digits.startswith("00") else digits
+from alfred.channels import channel_choices, get_channel
 
 
 class Language(models.TextChoices):
@@ -28,23 +24,6 @@ class Member(models.Model):
     timezone = models.CharField(max_length=64, default="Europe/Madrid")
     is_admin = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
-    wa_id = models.CharField(
-        "WhatsApp number",
-        max_length=20,
-        unique=True,
-        null=True,
-        blank=True,
-        help_text="Phone number in international format, e.g. +34 600 000 001 (stored as digits).",
-    )
-    wa_user_id = models.CharField(
-        "WhatsApp user id (BSUID)",
-        max_length=64,
-        unique=True,
-        null=True,
-        blank=True,
-        help_text="Business-scoped user id, used when WhatsApp does not share the phone number.",
-    )
-    slack_user_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -61,27 +40,51 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.name
 
+
+class MemberAddress(models.Model):
+    """Where a member talks to Alfred: a channel and the member's address on it (a phone number, a user id).
+    An inbound message finds its member by (channel, address); a message Alfred starts itself goes to the
+    address the channel picks (see ``ChannelDescription.proactive_address``)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="addresses")
+    channel = models.CharField(max_length=16, choices=channel_choices)
+    address = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["channel", "id"]
+        verbose_name_plural = "addresses"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["channel", "address"], name="memberaddress_unique_per_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address}"
+
     def save(self, *args: object, **kwargs: object) -> None:
-        # Empty strings would collide on the unique constraints; absent identities are NULL.
-        self.wa_id = wa_id_from_phone(self.wa_id or "") or None
-        self.wa_user_id = (self.wa_user_id or "").strip() or None
-        self.slack_user_id = (self.slack_user_id or "").strip() or None
+        # Stored as the provider sends it, so an inbound lookup is one exact, indexed match.
+        self.address = self._normalised()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def clean(self) -> None:
+        self.address = self._normalised()
+        if not self.address:
+            raise ValidationError({"address": "Enter the member's address on this channel."})
 
-class Channel(models.TextChoices):
-    CONSOLE = "console", "Terminal"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    SLACK = "slack", "Slack"
+    def _normalised(self) -> str:
+        try:
+            return get_channel(self.channel).normalise_address(self.address or "")
+        except LookupError:  # a channel this instance does not install: kept as typed
+            return (self.address or "").strip()
 
 
 class Conversation(models.Model):
-    """One chat thread with a provider: a WhatsApp user, a Slack DM/channel, a terminal session."""
+    """One chat thread on a channel: a person's direct chat, a group or channel thread, a terminal session."""
 
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    channel = models.CharField(max_length=16, choices=channel_choices)
     external_id = models.CharField(max_length=128)
     member = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations")
-    # WhatsApp allows free-form replies only within 24 hours of the user's last message.
+    # Some channels allow free-form replies only for a while after the member's last message.
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -126,13 +129,16 @@ class Message(models.Model):
     """A message in either direction. Inbound rows are the inbox, outbound rows the outbox."""
 
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    channel = models.CharField(max_length=16, choices=channel_choices)
     # Inbound: the provider's id (dedupe key). Outbound: set once the provider accepted the message.
     provider_message_id = models.CharField(max_length=255, null=True, blank=True)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
     kind = models.CharField(max_length=32, default="text", help_text="text, reaction, interactive, audio, template…")
     text = models.TextField(blank=True)
+    # Outbound: what the reply carries besides its text (``alfred.content.OutboundContent``).
+    content = models.JSONField(default=dict, blank=True)
+    # What the provider sent (inbound) or returned, and the channel's notes on how a row went out.
     raw = models.JSONField(default=dict, blank=True)
     # A tool call the channel already knows (a tapped button): the brain runs it without interpreting text.
     intent = models.JSONField(null=True, blank=True)
@@ -142,7 +148,7 @@ class Message(models.Model):
     error = models.TextField(blank=True)
     error_code = models.CharField(max_length=32, blank=True)
     reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
-    # Outbound messages Alfred starts itself (reminders): outside WhatsApp's window they go as a template.
+    # Outbound messages Alfred starts itself (reminders), as opposed to replies.
     proactive = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

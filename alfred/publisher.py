@@ -19,11 +19,17 @@ import os
 import threading
 import time
 from collections import defaultdict, deque
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
+from celery import shared_task
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
 if TYPE_CHECKING:
-    from celery import Celery
+    from celery import Celery, Task
+
+    RowTask = Task[[int], None]
 
 logger = logging.getLogger(__name__)
 
@@ -36,19 +42,54 @@ BURST_SECONDS = 0.05
 EXIT_FLUSH_SECONDS = 5.0
 
 
-def publish_now(task_name: str, message_ids: list[int]) -> None:
-    """Send ids to Celery from the calling thread; a broker failure is logged and left to the sweeper."""
-    from alfred import tasks
+# Every task declared with ``row_task``, by its Celery name: what ``fan_out`` may publish.
+ROW_TASKS: "dict[str, RowTask]" = {}
 
+
+def row_task(name: str) -> "Callable[[Callable[[int], None]], RowTask]":
+    """Declare the Celery task of a stage: it takes one row id and is idempotent (it claims its row before
+    acting), which is what makes ``acks_late`` plus ``reject_on_worker_lost`` safe: a task redelivered after
+    a worker died does nothing twice. The publisher may send a burst of one such task as one ``fan_out``."""
+
+    def declare(func: Callable[[int], None]) -> "RowTask":
+        task: RowTask = shared_task(name=name, acks_late=True, reject_on_worker_lost=True)(func)
+        ROW_TASKS[task.name] = task
+        return task
+
+    return declare
+
+
+@shared_task(name="alfred.tasks.fan_out", acks_late=True, reject_on_worker_lost=True)
+def fan_out(task_name: str, message_ids: list[int]) -> None:
+    """One task per id, published from the worker. Repeating it after a worker died only repeats tasks that
+    are idempotent anyway. The name comes over the wire, so only tasks declared with ``row_task`` go."""
+    task = ROW_TASKS.get(task_name)
+    if task is None:
+        raise ValueError(f"fan_out does not publish {task_name!r}")
+    with fan_out.app.producer_or_acquire() as producer:
+        for message_id in message_ids:
+            task.apply_async((message_id,), producer=producer)
+
+
+def enqueue_on_commit(task: "RowTask", message_id: int) -> None:
+    """Queue a task for a row once the row is committed; the publisher sends it after the caller returns."""
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        transaction.on_commit(partial(publisher.submit, task, message_id))
+    else:  # autocommit: the row is committed already (what on_commit would find out, at a cost per message)
+        publisher.submit(task, message_id)
+
+
+def publish_now(task: "RowTask", message_ids: list[int]) -> None:
+    """Send ids to Celery from the calling thread; a broker failure is logged and left to the sweeper."""
     try:
         if len(message_ids) == 1:
-            getattr(tasks, task_name).delay(message_ids[0])
+            task.delay(message_ids[0])
         else:
-            tasks.fan_out.delay(task_name, message_ids)
+            fan_out.delay(task.name, message_ids)
     except Exception as exc:  # the broker is down: the rows are safe, the sweeper will enqueue them again
         logger.warning(
             "enqueue of %s for %d message(s) failed (%s); left for the sweeper",
-            task_name,
+            task.name,
             len(message_ids),
             type(exc).__name__,
         )
@@ -67,21 +108,21 @@ class Publisher:
 
     def _start_in_this_process(self) -> None:
         self._pid = os.getpid()
-        self._pending: deque[tuple[str, int]] = deque()
+        self._pending: deque[tuple[RowTask, int]] = deque()
         self._unpublished = 0
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
         self._last_publish = 0.0
 
-    def submit(self, task_name: str, message_id: int) -> None:
+    def submit(self, task: "RowTask", message_id: int) -> None:
         if _celery_app().conf.task_always_eager:
-            publish_now(task_name, [message_id])
+            publish_now(task, [message_id])
             return
         if self._pid != os.getpid():
             # A forked child inherits the parent's buffer and lock but not its thread.
             self._start_in_this_process()
         with self._changed:
-            self._pending.append((task_name, message_id))
+            self._pending.append((task, message_id))
             self._unpublished += 1
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="alfred-publisher", daemon=True)
@@ -104,12 +145,12 @@ class Publisher:
                 time.sleep(busy_for)
             with self._changed:
                 taken = [self._pending.popleft() for _ in range(min(len(self._pending), MAX_BATCH))]
-            by_task: dict[str, list[int]] = defaultdict(list)
-            for task_name, message_id in taken:
-                by_task[task_name].append(message_id)
+            by_task: dict[RowTask, list[int]] = defaultdict(list)
+            for task, message_id in taken:
+                by_task[task].append(message_id)
             try:
-                for task_name, message_ids in by_task.items():
-                    publish_now(task_name, message_ids)
+                for task, message_ids in by_task.items():
+                    publish_now(task, message_ids)
             except Exception:  # never let the thread die with ids counted as unpublished
                 logger.exception("publisher: unexpected error; %d id(s) left for the sweeper", len(taken))
             finally:

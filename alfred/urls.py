@@ -1,5 +1,7 @@
-"""Project URLs. Channel apps add their webhook routes only when installed in this instance."""
+"""Project URLs. Each channel mounts the URLs its description names; each app that provides a skill of this
+instance mounts its ``urls`` module, if it has one, under ``/api/``."""
 
+from importlib.util import find_spec
 from typing import Any
 
 from django.apps import apps
@@ -8,6 +10,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from health_check.views import HealthCheckView
+
+from alfred.channels import channel_descriptions
 
 
 def health_checks() -> list[Any]:
@@ -25,15 +29,22 @@ def redis_client() -> Any:
     return Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
 
 
+def skill_api_modules() -> list[str]:
+    modules: list[str] = []
+    for skill_path in settings.ALFRED_SKILLS:
+        app = apps.get_containing_app_config(skill_path)
+        if app is None or app.name == "alfred":
+            continue
+        module = f"{app.name}.urls"
+        if module not in modules and find_spec(module) is not None:
+            modules.append(module)
+    return modules
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", HealthCheckView.as_view(checks=health_checks()), name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
-
-for app, prefix in (("channels_wa", ""), ("channels_slack", ""), ("home_skills", "api/"), ("work_skills", "api/")):
-    if apps.is_installed(app):
-        try:
-            urlpatterns.append(path(prefix, include(f"{app}.urls")))
-        except ModuleNotFoundError:
-            continue
+urlpatterns += [path("", include(description.urls)) for description in channel_descriptions() if description.urls]
+urlpatterns += [path("api/", include(module)) for module in skill_api_modules()]

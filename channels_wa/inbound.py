@@ -1,4 +1,4 @@
-"""WhatsApp's own work on an inbound message, in the worker before the brain (``ALFRED_INBOUND_PREPARERS``).
+"""WhatsApp's own work on an inbound message, in the worker before the brain (the channel's preparer).
 
 - Kinds that need no answer (reactions, stickers, deletions, system notices) end here, silently.
 - A member's message is marked as read with a typing indicator (one Graph API call), when enabled.
@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alfred import llm
-from alfred.brain import Answer
+from alfred.answer import Answer
 from alfred.models import Message, Path, Status
 
 logger = logging.getLogger(__name__)

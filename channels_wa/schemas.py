@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from alfred.models import wa_id_from_phone
+from channels_wa.channel import wa_id_from_phone
 
 # Message types that carry media; their caption (if any) is the text.
 CAPTIONED = frozenset({"image", "video", "document"})

@@ -23,7 +23,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from alfred.channels import Sender, SendError
+from alfred.content import OutboundContent
+from alfred.interactive import button_id
 from alfred.models import Conversation, Message
+from channels_wa.channel import EXPIRED_AUTH_CODE, WHATSAPP
 from channels_wa.client import whatsapp_client
 from channels_wa.metrics import counter_inc
 from channels_wa.services import tracker_for
@@ -39,18 +42,14 @@ MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
 MAX_INTERACTIVE_BODY = 1024
 MAX_TEMPLATE_PARAM = 1000
+# Meta caps reply-button ids at 256 characters; a button whose tool call does not fit is left out.
+MAX_BUTTON_ID = 256
 WINDOW = timedelta(hours=24)
 # A send takes time to reach Meta; a window about to close is treated as closed.
 WINDOW_MARGIN = timedelta(minutes=5)
 ACK_EMOJI = "✅"
 
-TOKEN_EXPIRED = 190
 OUTSIDE_WINDOW = 131047
-# Meta's codes that mean "try again later": rate limits (4, 17, 341, 80007, 130429), pair rate limit
-# (131056), unknown/temporary failures (1, 2, 131000, 131016, 133004) and maintenance (131057).
-TRANSIENT_CODES = frozenset({1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131056, 131057, 133004})
-# Never retried even when Meta marks them transient: retrying a spam limit (131048) makes it worse.
-PERMANENT_CODES = frozenset({131048, 131026, 131051, 131047})
 EXPIRED_AUTH_METRIC = "whatsapp_token_expired_total"
 
 # Connection failures before the request left: nothing reached Meta, so trying again cannot duplicate.
@@ -86,8 +85,9 @@ def window_open(conversation: Conversation) -> bool:
     return last is not None and timezone.now() - last < WINDOW - WINDOW_MARGIN
 
 
-def templatable(message: Message) -> bool:
-    return isinstance(message.raw, dict) and isinstance(message.raw.get("template_params"), list)
+def templatable(content: OutboundContent) -> bool:
+    """A notice may go as the approved template; a reply never does."""
+    return content.notice_values is not None
 
 
 class WhatsAppSender(Sender):
@@ -119,6 +119,7 @@ class _Send:
     def __init__(self, client: "WhatsApp", message: Message) -> None:
         self.client = client
         self.message = message
+        self.content = OutboundContent.from_json(message.content)
         self.raw: dict[str, Any] = dict(message.raw) if isinstance(message.raw, dict) else {}
         self.to = message.conversation.external_id
         self.tracker = tracker_for(message)
@@ -126,7 +127,7 @@ class _Send:
     def run(self) -> str:
         from pywa.errors import WhatsAppError
 
-        if templatable(self.message):
+        if templatable(self.content):
             if self.raw.get("force_template") or not window_open(self.message.conversation):
                 return self.template()
             try:
@@ -152,7 +153,7 @@ class _Send:
         return inbound.provider_message_id
 
     def acknowledged_by_reaction(self) -> bool:
-        return bool(settings.WHATSAPP_ACK_REACTION and self.raw.get("acknowledge") and self.quoted_id())
+        return bool(settings.WHATSAPP_ACK_REACTION and self.content.acknowledge and self.quoted_id())
 
     def text(self) -> str:
         parts = split_text(self.message.text)
@@ -199,16 +200,21 @@ class _Send:
         return sent.id
 
     def buttons(self) -> list[dict[str, str]]:
-        return [
-            {"id": button["id"], "title": button["title"]}
-            for button in self.raw.get("buttons", [])
-            if isinstance(button, dict) and isinstance(button.get("id"), str) and isinstance(button.get("title"), str)
-        ]
+        """Each button as Meta takes it: the tool call it carries is the id Meta echoes when it is tapped."""
+        rendered = []
+        for button in self.content.buttons:
+            try:
+                rendered.append(
+                    {"id": button_id(button.tool, button.args, max_length=MAX_BUTTON_ID), "title": button.title}
+                )
+            except ValueError:
+                logger.warning("outbound %s: button for %s left out (its id is too long)", self.message.pk, button.tool)
+        return rendered
 
     def template(self) -> str:
         from pywa.types.templates import BaseParams, BodyText, QuickReplyButton, TemplateLanguage
 
-        values = [template_param(value) for value in self.raw.get("template_params", [])]
+        values = [template_param(value) for value in self.content.notice_values or ()]
         names = settings.WHATSAPP_REMINDER_TEMPLATE_PARAM_NAMES
         # BodyText.params takes the values positionally ({{1}}) or by name ({{name}}); typed loosely by pywa.
         fill: Callable[..., BaseParams] = BodyText.params
@@ -263,7 +269,7 @@ def send_error(exc: "WhatsAppError") -> SendError:
     otherwise: a retry loop on a request Meta refuses only burns quota."""
     code = int(exc.code)
     reason = _redacted(f"WhatsApp error {code}: {exc.message}")[:500]
-    if code == TOKEN_EXPIRED:
+    if str(code) == EXPIRED_AUTH_CODE:
         counter_inc(EXPIRED_AUTH_METRIC)
         return SendError(
             "WhatsApp access token expired or revoked (Graph API code 190): replace META_TOKEN",
@@ -271,8 +277,8 @@ def send_error(exc: "WhatsAppError") -> SendError:
             code=str(code),
         )
     status = exc.status_code or 0
-    transient = code not in PERMANENT_CODES and (
-        code in TRANSIENT_CODES or status >= 500 or status == 429 or exc.is_transient is True
+    transient = WHATSAPP.send_policy.is_transient(
+        str(code), provider_says_transient=status >= 500 or status == 429 or exc.is_transient is True
     )
     return SendError(
         reason,

@@ -2,20 +2,21 @@
 delivery reports to the outbox. Nothing here calls Meta; that happens in the worker (sender, inbound)."""
 
 import logging
-import threading
-import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from alfred.content import OutboundContent
+from alfred.inbox import InboundFields, clean_text, json_storable, message_record_inbound
 from alfred.interactive import intent_from_button_id
-from alfred.models import Channel, Direction, Member, Message, Status
-from alfred.services import clean_text, inbound_store, json_storable, outbound_record
+from alfred.members import members
+from alfred.models import Direction, Member, Message, Status
+from alfred.outbox import outbound_record
+from channels_wa.channel import WHATSAPP
 from channels_wa.models import StatusEvent
 from channels_wa.schemas import Change, InboundMessage, StatusUpdate, changes_from
 
@@ -74,8 +75,9 @@ def delivery_record(*, payload: Any) -> DeliveryReport:
                 if not message.address:
                     logger.warning("whatsapp message %s has no sender address; ignored", message.id[:80])
                     continue
-                sender = members.find(wa_id=message.wa_id, user_id=message.user_id)
-                if inbound_record(message=message, sender=sender) is not None:
+                # The phone number first: it is what the family typed into the admin.
+                sender = members.find(channel=WHATSAPP.name, addresses=(message.wa_id, message.user_id))
+                if message_record_inbound(**inbound_fields(message, sender)) is not None:
                     report.messages_recorded += 1
                 else:
                     report.messages_repeated += 1
@@ -101,58 +103,12 @@ def _ours(change: Change) -> bool:
     return True
 
 
-class MemberCache:
-    """Who a WhatsApp sender is, remembered for a short while: the webhook is the hot path and a family has
-    a handful of members. The admin and the API run in the web process, and every Member save or delete
-    there empties the cache at once (``apps.ready`` connects it); a change made by another process is
-    seen within ``ttl`` seconds. The worker always reads the member fresh from the database."""
-
-    def __init__(self, ttl: float = 30.0, size: int = 1000) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], tuple[float, Member | None]] = {}
-
-    def find(self, *, wa_id: str, user_id: str) -> Member | None:
-        key, now = (wa_id, user_id), time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        member = member_for_whatsapp(wa_id=wa_id, user_id=user_id)
-        with self._lock:
-            if len(self._entries) >= self.size:
-                self._entries.clear()
-            self._entries[key] = (now + self.ttl, member)
-        return member
-
-    def clear(self, **kwargs: object) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-members = MemberCache()
-
-
-def member_for_whatsapp(*, wa_id: str, user_id: str) -> Member | None:
-    """The member a WhatsApp sender is: by phone number (wa_id) first, else by business-scoped user id."""
-    query = Q(pk__in=[])
-    if wa_id:
-        query |= Q(wa_id=wa_id)
-    if user_id:
-        query |= Q(wa_user_id=user_id)
-    candidates = list(Member.objects.filter(query)[:2])
-    by_phone = [member for member in candidates if wa_id and member.wa_id == wa_id]
-    chosen = by_phone or candidates
-    return chosen[0] if chosen else None
-
-
-def inbound_record(*, message: InboundMessage, sender: Member | None) -> int | None:
-    """Store one WhatsApp message once and queue its handling: the new row's id, None for a redelivery."""
+def inbound_fields(message: InboundMessage, sender: Member | None) -> InboundFields:
+    """What the inbox stores of one WhatsApp message."""
     now = timezone.now()
     received_at = min(message.timestamp, now) if message.timestamp else now
-    return inbound_store(
-        channel=Channel.WHATSAPP,
+    return InboundFields(
+        channel=WHATSAPP.name,
         provider_message_id=message.id,
         conversation_external_id=message.address,
         sender=sender,
@@ -188,7 +144,7 @@ def status_record(*, update: StatusUpdate) -> bool:
 
 
 def _outbound_for(update: StatusUpdate) -> Message | None:
-    rows = Message.objects.filter(channel=Channel.WHATSAPP, direction=Direction.OUTBOUND)
+    rows = Message.objects.filter(channel=WHATSAPP.name, direction=Direction.OUTBOUND)
     row = rows.filter(provider_message_id=update.id).first()
     if row is None and update.tracker.startswith(TRACKER_PREFIX):
         row_id = update.tracker[len(TRACKER_PREFIX) :]
@@ -227,7 +183,9 @@ def _advance(row: Message, update: StatusUpdate) -> None:
 def _resend_as_template(row: Message) -> None:
     """Meta refused a free-form message because the 24-hour window had closed. A reminder goes again as the
     approved template (once: this runs only for the first "failed" report of that message)."""
-    if not isinstance(row.raw, dict) or "template_params" not in row.raw or row.raw.get("force_template"):
+    content = OutboundContent.from_json(row.content)
+    already_forced = isinstance(row.raw, dict) and row.raw.get("force_template")
+    if content.notice_values is None or already_forced:
         logger.warning("outbound %s: outside the 24-hour window and no template applies; left failed", row.pk)
         return
     resend = outbound_record(
@@ -235,6 +193,7 @@ def _resend_as_template(row: Message) -> None:
         text=row.text,
         proactive=True,
         kind=row.kind,
-        raw={**row.raw, "force_template": True, "fallback_for": row.pk},
+        content=content,
+        raw={"force_template": True, "fallback_for": row.pk},
     )
     logger.info("outbound %s: outside the 24-hour window; resent as template in %s", row.pk, resend.pk)

@@ -11,6 +11,9 @@ LISTS = [
     {"name": "groceries", "is_default": True, "aliases": "shopping, grocery, compra, la compra, súper, super"},
     {"name": "pharmacy", "is_default": False, "aliases": "farmacia, chemist, drugstore"},
 ]
+# The demo family; the channel apps give them their addresses (channels_wa/demo.py).
+# name, is admin, language
+MEMBERS = [("Ana", True, "es"), ("Leo", False, "en"), ("Maria", False, "es")]
 # title, aliases, RRULE, strategy, assignees in turn order
 CHORES = [
     ("dishes", "platos, fregar", "FREQ=DAILY", Chore.Strategy.ROUND_ROBIN, ["Leo", "Maria"]),
@@ -21,6 +24,8 @@ CHORES = [
 
 
 def seed() -> None:
+    for name, is_admin, language in MEMBERS:
+        Member.objects.update_or_create(name=name, defaults={"is_admin": is_admin, "language": language})
     # The dictionary normally comes with the migrations; a flushed database gets it back here.
     if not AisleKeyword.objects.exists():
         load_builtin(Aisle, AisleKeyword)

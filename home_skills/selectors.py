@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from alfred.members import member_reach
 from alfred.models import Member
 from home_skills.models import (
     Aisle,
@@ -351,7 +352,9 @@ def reminders_pending(*, now: datetime | None = None) -> list[tuple[int, date]]:
     """(member id, local date) for members whose local morning has come and who have no reminder yet."""
     now = now or timezone.now()
     pending = []
-    for member in Member.objects.filter(is_active=True, wa_id__isnull=False):
+    for member in Member.objects.filter(is_active=True):
+        if member_reach(member) is None:
+            continue
         local = now.astimezone(member_zone(member))
         if not REMINDER_HOUR <= local.hour < REMINDER_LATEST_HOUR:
             continue

@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alfred.interactive import button_id
-from alfred.models import Channel, Member, Message
-from alfred.services import conversation_for, outbound_record
+from alfred.content import Button, OutboundContent
+from alfred.members import member_reach
+from alfred.models import Member, Message
+from alfred.outbox import message_member
 from home_skills import selectors
 from home_skills.models import (
     Chore,
@@ -430,7 +431,7 @@ def chore_snooze_days(*, chore: Chore, days: int, today: date) -> Chore:
 def chore_reminder_record(*, member: Member, local_date: date) -> Message | None:
     """Record the member's morning reminder once per local day (the marker row's unique constraint makes
     a second call, or a concurrent one, a no-op). None when nothing is due or it was already recorded."""
-    if not member.wa_id:
+    if member_reach(member) is None:
         return None
     chores = selectors.chores_due_for(member, day=local_date)
     if not chores:
@@ -445,18 +446,12 @@ def chore_reminder_record(*, member: Member, local_date: date) -> Message | None
                 "name": member.name,
                 "chores": ", ".join(titles),
             }
-        buttons = [
-            {"id": button_id("chore_done", {"chore": title}), "title": f"Done ✅ {title}"[:20]}
-            for title in titles[:MAX_REMINDER_BUTTONS]
-        ]
-        conversation = conversation_for(channel=Channel.WHATSAPP, external_id=member.wa_id, member=member)
-        message = outbound_record(
-            conversation=conversation,
-            text=text,
-            proactive=True,
-            kind="reminder",
-            raw={"template_params": [member.name, ", ".join(titles)], "buttons": buttons},
-        )
+            buttons = tuple(
+                Button(title=_("Done ✅ %(chore)s") % {"chore": title}, tool="chore_done", args={"chore": title})
+                for title in titles[:MAX_REMINDER_BUTTONS]
+            )
+        content = OutboundContent(buttons=buttons, notice_values=(member.name, ", ".join(titles)))
+        message = message_member(member=member, text=text, content=content, kind="reminder")
         marker.message = message
         marker.save(update_fields=["message"])
     return message

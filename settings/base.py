@@ -125,8 +125,8 @@ ALFRED_SWEEP_AFTER_SECONDS: int = env.int("ALFRED_SWEEP_AFTER_SECONDS", default=
 ALFRED_HANDLING_LEASE_SECONDS: int = env.int("ALFRED_HANDLING_LEASE_SECONDS", default=300)
 # Unknown senders get at most one refusal per conversation in this many hours.
 ALFRED_REFUSAL_EVERY_HOURS: int = env.int("ALFRED_REFUSAL_EVERY_HOURS", default=24)
-# channel → dotted path of ``prepare(message) -> Answer | None``, run in the worker before the brain.
-ALFRED_INBOUND_PREPARERS: dict[str, str] = {}
+# The channel apps of the instance (each with a ``channel.py`` declaring its ChannelDescription).
+ALFRED_CHANNEL_APPS: list[str] = []
 ALFRED_OUTBOUND_MAX_ATTEMPTS: int = env.int("ALFRED_OUTBOUND_MAX_ATTEMPTS", default=6)
 
 # --- LLM (alfred/llm; empty key = not configured, the brain uses rules + fallback) ----------------

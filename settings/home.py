@@ -4,17 +4,14 @@ from settings.base import *  # noqa: F403
 from settings.base import CELERY_BEAT_SCHEDULE, INSTALLED_APPS, instance_settings
 
 INSTANCE = "home"
-INSTALLED_APPS = [*INSTALLED_APPS, "home_skills", "channels_wa"]
+# Each channel app declares its ChannelDescription in <app>/channel.py; this list is the only mention.
+ALFRED_CHANNEL_APPS = ["channels_wa"]
+INSTALLED_APPS = [*INSTALLED_APPS, "home_skills", *ALFRED_CHANNEL_APPS]
 ALFRED_SKILLS = [
     "alfred.skills.core",
     "home_skills.skills.shopping",
     "home_skills.skills.chores",
 ]
-ALFRED_SENDERS = {
-    "console": "alfred.console.ConsoleSender",
-    "whatsapp": "channels_wa.sender.WhatsAppSender",
-}
-ALFRED_INBOUND_PREPARERS = {"whatsapp": "channels_wa.inbound.prepare"}
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     # Each member's morning reminder goes out at their local 08:00; the task checks every member's clock.

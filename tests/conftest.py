@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 
 from alfred.models import Member
+from tests.helpers import member_on
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -24,10 +25,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _fresh_caches() -> Iterator[None]:
     from django.core.cache import cache
 
-    from alfred.channels import get_sender
     from alfred.publisher import publisher
 
-    get_sender.cache_clear()
     yield
     # Ids handed to the publisher by this test go out now, not into the next test's broker.
     publisher.flush()
@@ -37,8 +36,8 @@ def _fresh_caches() -> Iterator[None]:
 @pytest.fixture
 def member(db: None) -> Member:
     if settings.INSTANCE == "home":
-        return Member.objects.create(name="Ana", wa_id="+34600000001", language="es", is_admin=True)
-    return Member.objects.create(name="Owner", slack_user_id="U0OWNER001", language="en", is_admin=True)
+        return member_on("whatsapp", "+34600000001", name="Ana", language="es", is_admin=True)
+    return Member.objects.create(name="Owner", language="en", is_admin=True)
 
 
 @pytest.fixture

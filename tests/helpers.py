@@ -6,6 +6,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from alfred.models import Member, MemberAddress
+
 # Nothing listens on port 9: a broker URL that fails at once.
 DEAD_BROKER = "redis://127.0.0.1:9/0"
 
@@ -49,3 +51,10 @@ def all_at_once(count: int, action: Callable[[], object]) -> list[BaseException]
     for thread in threads:
         thread.join()
     return errors
+
+
+def member_on(channel: str, address: str, *, name: str, **fields: object) -> Member:
+    """A member with one address (normalised by the channel, as the admin would store it)."""
+    member = Member.objects.create(name=name, **fields)
+    MemberAddress.objects.create(member=member, channel=channel, address=address)
+    return member

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alfred.execution import tool_execute
 from alfred.models import Direction, Message, PendingAction, PendingStatus
 from alfred.phrasebook import strip_filler
 from alfred.registry import Intent, ToolContext
@@ -110,8 +111,6 @@ def confirmation_resolve(message: Message, ctx: ToolContext) -> str | None:
 
 
 def _run(actions: list[PendingAction], ctx: ToolContext) -> str:
-    from alfred.brain import tool_execute
-
     calls = [
         tool_execute(ctx=ctx, intent=Intent(action.tool, action.args), call_id=f"confirm-{action.pk}")
         for action in actions

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from alfred.execution import tool_execute
 from alfred.llm import LLMAnswer
 from alfred.llm.backend import BackendError, Completion, get_backend
 from alfred.llm.budget import budget_refusal, cost_estimate
@@ -244,8 +245,6 @@ class Turn:
             )
             self.state.pending.append(pending)
             return "pending", "Waiting for the user's confirmation; not done yet."
-        from alfred.brain import tool_execute
-
         done = tool_execute(ctx=self.ctx, intent=Intent(name, args), call_id=key)
         self.state.calls.append(done)
         if not valid:

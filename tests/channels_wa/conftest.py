@@ -14,6 +14,7 @@ from django.test import Client
 
 from alfred.models import Member
 from tests.conftest import sign
+from tests.helpers import member_on
 from tests.standins.graph_api import GraphAPIStandIn
 from tests.standins.openai_api import openai_api  # noqa: F401  (a fixture, registered by the import)
 
@@ -74,7 +75,7 @@ def deliver(client: Client, body: dict[str, Any] | bytes, *, secret: str = APP_S
 @pytest.fixture(autouse=True)
 def _forget_members() -> Iterator[None]:
     """Tests empty tables without Member signals (flush); the webhook's member cache must not outlive them."""
-    from channels_wa.services import members
+    from alfred.members import members
 
     members.clear()
     yield
@@ -108,4 +109,4 @@ def wa_settings(settings: Any, graph: GraphAPIStandIn) -> Any:
 @pytest.fixture
 def ana(transactional_db: None) -> Member:
     """The member the samples' messages come from."""
-    return Member.objects.create(name="Ana", wa_id=f"+{SAMPLE_SENDER}", language="en", is_admin=True)
+    return member_on("whatsapp", f"+{SAMPLE_SENDER}", name="Ana", language="en", is_admin=True)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from alfred.interactive import button_id
-from alfred.models import Conversation, Direction, Member, Message, Path, Status, ToolCall, wa_id_from_phone
+from alfred.models import Conversation, Direction, Member, MemberAddress, Message, Path, Status, ToolCall
 from home_skills import selectors
 from home_skills.models import Chore, ChoreCompletion, ChoreReminder
 from home_skills.tasks import chore_reminders_dispatch
@@ -41,9 +41,13 @@ def leo(transactional_db: None) -> Member:
     return leo
 
 
+def whatsapp_number(member: Member) -> str:
+    return MemberAddress.objects.get(member=member, channel="whatsapp").address
+
+
 def from_member(body: dict[str, Any], member: Member) -> dict[str, Any]:
     """A sample delivery as sent by ``member``'s phone (sender and contact number)."""
-    number = wa_id_from_phone(member.wa_id or "")
+    number = whatsapp_number(member)
     for value in values(body):
         for contact in value.get("contacts", []):
             contact["wa_id"] = number
@@ -79,7 +83,7 @@ def assert_trash_done_by(leo: Member, today: date, tap: dict[str, Any], graph: G
         ("chore_done", {"chore": "trash"}, True)
     ]
     reply = graph.sends()[-1]
-    assert reply["type"] == "text" and reply["to"] == wa_id_from_phone(leo.wa_id or "")
+    assert reply["type"] == "text" and reply["to"] == whatsapp_number(leo)
     assert reply["text"]["body"].startswith("✅ trash done, thanks Leo! Next: ")
     assert reply["context"] == {"message_id": tap_id}
 

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from alfred.interactive import button_id
+from alfred.content import Button, OutboundContent
+from alfred.inbox import message_record_inbound
+from alfred.interactive import button_id, intent_from_button_id
 from alfred.models import Conversation, Direction, Member, Message, Status
-from alfred.services import conversation_reply, message_record_inbound, outbound_record, outbound_send
+from alfred.outbox import conversation_reply, outbound_record, outbound_send
 from channels_wa.metrics import counter_value
 from channels_wa.sender import EXPIRED_AUTH_METRIC, split_text, template_param
 from tests.channels_wa.conftest import META_TOKEN, SAMPLE_SENDER
@@ -80,13 +82,15 @@ def inbound(conversation: Conversation, wamid: str = "wamid.in-1") -> Message:
     )
 
 
-def reminder(conversation: Conversation, **raw: object) -> Message:
+def reminder(conversation: Conversation) -> Message:
     return outbound_record(
         conversation=conversation,
         text="Ana, today: dishes, trash.",
         proactive=True,
         kind="reminder",
-        raw={"template_params": ["Ana", "dishes,\ntrash"], "buttons": [{"id": DONE, "title": "Done ✅"}], **raw},
+        content=OutboundContent(
+            buttons=(Button(title="Done ✅", tool="ping"),), notice_values=("Ana", "dishes,\ntrash")
+        ),
     )
 
 
@@ -177,7 +181,7 @@ def test_a_sent_report_for_the_first_part_does_not_strand_a_reply_waiting_to_ret
 def test_an_acknowledged_list_change_is_a_check_mark_reaction_on_the_member_message(wa_settings, graph, conversation):
     message = inbound(conversation)
 
-    reply = conversation_reply(inbound=message, text="Added milk.", raw={"acknowledge": True})
+    reply = conversation_reply(inbound=message, text="Added milk.", content=OutboundContent(acknowledge=True))
 
     (sent,) = graph.sends()
     assert sent["type"] == "reaction"
@@ -189,7 +193,7 @@ def test_an_acknowledged_list_change_is_a_check_mark_reaction_on_the_member_mess
 def test_with_reactions_turned_off_an_acknowledged_change_is_a_text(wa_settings, graph, conversation):
     wa_settings.WHATSAPP_ACK_REACTION = False
 
-    conversation_reply(inbound=inbound(conversation), text="Added milk.", raw={"acknowledge": True})
+    conversation_reply(inbound=inbound(conversation), text="Added milk.", content=OutboundContent(acknowledge=True))
 
     (sent,) = graph.sends()
     assert sent["type"] == "text" and sent["text"]["body"] == "Added milk."
@@ -207,6 +211,24 @@ def test_a_reminder_inside_the_window_has_reply_buttons(wa_settings, graph, conv
     assert sent["interactive"]["action"]["buttons"] == [{"type": "reply", "reply": {"id": DONE, "title": "Done ✅"}}]
     row.refresh_from_db()
     assert row.status == Status.SENT and row.raw["sent_as"] == "interactive"
+
+
+def test_button_titles_are_cut_to_whatsapps_20_characters_and_a_call_too_long_for_an_id_is_left_out(
+    wa_settings, graph, conversation
+):
+    buttons = (
+        Button(title="Done ✅ a very long chore title", tool="chore_done", args={"chore": "a very long chore title"}),
+        Button(title="Too big", tool="chore_done", args={"chore": "x" * 300}),
+    )
+    outbound_record(conversation=conversation, text="Today", content=OutboundContent(buttons=buttons, notice_values=()))
+
+    (sent,) = graph.sends()
+    rendered = sent["interactive"]["action"]["buttons"]
+    assert [button["reply"]["title"] for button in rendered] == ["Done ✅ a very long c"]
+    assert intent_from_button_id(rendered[0]["reply"]["id"]) == {
+        "tool": "chore_done",
+        "args": {"chore": "a very long chore title"},
+    }
 
 
 def test_a_reminder_after_the_window_closed_goes_as_the_approved_template(wa_settings, graph, conversation):
@@ -446,7 +468,7 @@ def _status_body(status: dict) -> dict:
 
 
 def test_a_whatsapp_conversation_with_a_member_gets_the_reply_through_the_real_inbox(wa_settings, graph, ana):
-    _, created = message_record_inbound(
+    created = message_record_inbound(
         channel="whatsapp",
         provider_message_id="wamid.direct",
         conversation_external_id=SAMPLE_SENDER,
@@ -455,7 +477,7 @@ def test_a_whatsapp_conversation_with_a_member_gets_the_reply_through_the_real_i
         raw={},
     )
 
-    assert created
+    assert created is not None
     assert [s["text"]["body"] for s in graph.sends()] == ["pong"]
 
 

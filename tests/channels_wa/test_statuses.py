@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 
 from alfred.models import Conversation, Direction, Message, Status
-from alfred.services import outbound_send
+from alfred.outbox import outbound_send
 from channels_wa.models import StatusEvent
 from tests.channels_wa.conftest import SAMPLE_SENDER, deliver, sample, values
 from tests.standins.graph_api import Reply

@@ -6,13 +6,14 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from alfred.interactive import button_id
-from alfred.models import Conversation, Direction, Member, Message, Status, ToolCall
-from alfred.services import sweep_stuck
+from alfred.models import Conversation, Direction, MemberAddress, Message, Status, ToolCall
+from alfred.sweeper import sweep_stuck
 from channels_wa.models import StatusEvent
 from tests.channels_wa.conftest import (
     SAMPLE_SENDER,
@@ -26,7 +27,7 @@ from tests.channels_wa.conftest import (
     values,
     vary_ids,
 )
-from tests.helpers import all_at_once, broker_down_for_publishers
+from tests.helpers import all_at_once, broker_down_for_publishers, member_on
 from tests.standins.tcp_cut import CuttingProxy
 
 pytestmark = [pytest.mark.home, pytest.mark.django_db(transaction=True)]
@@ -256,7 +257,7 @@ def test_every_sample_message_is_stored_and_answered_as_its_kind_needs(
     client: Client, wa_settings, graph, ana, file, case
 ):
     # The edited-message sample comes from another number, written here the way a person types it.
-    Member.objects.create(name="Leo", wa_id="+1 (650) 555-1234", language="en")
+    member_on("whatsapp", "+1 (650) 555-1234", name="Leo", language="en")
     body = vary_ids(sample(file, case))
     wa_settings.PHONE_ID = phone_id_of(body)
     (wamid,) = message_ids(body)
@@ -330,7 +331,7 @@ def test_an_unknown_sender_gets_one_polite_refusal_and_no_skills(client: Client,
 
 def test_a_member_added_in_the_admin_is_recognised_from_the_next_message(client: Client, wa_settings, graph):
     deliver(client, text_sample("wamid.before-joining", sender="15550002222"))
-    Member.objects.create(name="Zoe", wa_id="+1 555 000 2222", language="en")
+    member_on("whatsapp", "+1 555 000 2222", name="Zoe", language="en")
 
     deliver(client, text_sample("wamid.after-joining", sender="15550002222"))
 
@@ -339,8 +340,34 @@ def test_a_member_added_in_the_admin_is_recognised_from_the_next_message(client:
     assert [s["text"]["body"] for s in graph.sends()][-1] == "pong"
 
 
+def test_a_member_added_through_the_admin_form_with_a_typed_number_is_answered(client: Client, wa_settings, graph):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(admin)
+    form = {
+        "name": "Zoe",
+        "language": "en",
+        "timezone": "Europe/Madrid",
+        "is_active": "on",
+        "addresses-TOTAL_FORMS": "1",
+        "addresses-INITIAL_FORMS": "0",
+        "addresses-MIN_NUM_FORMS": "0",
+        "addresses-MAX_NUM_FORMS": "1000",
+        "addresses-0-channel": "whatsapp",
+        "addresses-0-address": "+1 (555) 000-3333",
+    }
+
+    response = client.post("/admin/alfred/member/add/", form)
+    client.logout()
+    deliver(client, text_sample("wamid.admin-added", sender="15550003333"))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert MemberAddress.objects.get(member__name="Zoe").address == "15550003333"
+    assert Message.objects.get(provider_message_id="wamid.admin-added").sender.name == "Zoe"
+    assert [s["text"]["body"] for s in graph.sends()] == ["pong"]
+
+
 def test_a_member_known_only_by_business_scoped_id_is_recognised_and_answered_there(client: Client, wa_settings, graph):
-    Member.objects.create(name="Mia", wa_user_id="US.13491208655302741918", language="en")
+    member_on("whatsapp", "US.13491208655302741918", name="Mia", language="en")
     body = sample("callback_button", "quick_reply_without_context")
     message = values(body)[0]["messages"][0]
     message.pop("from")

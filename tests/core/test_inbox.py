@@ -4,24 +4,31 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from alfred import services
-from alfred.channels import Sender, SendError
-from alfred.models import Channel, Direction, Message, Status, ToolCall
+from alfred import handling
+from alfred.channels import SendError
+from alfred.handling import inbound_claim
+from alfred.inbox import message_record_inbound
+from alfred.models import Direction, Message, Status, ToolCall
+from alfred.outbox import outbound_send
 from alfred.phrasebook import Phrase, RegexPhrasebook
 from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
-from alfred.services import inbound_claim, message_record_inbound, outbound_send, sweep_stuck
+from alfred.sweeper import sweep_stuck
 from tests.helpers import all_at_once, broker_down_for_publishers
 
 
 def record(member, provider_id: str = "wamid.1", text: str = "ping") -> tuple[Message, bool]:
-    return message_record_inbound(
-        channel=Channel.CONSOLE,
+    """The stored row and whether this call stored it (False for a redelivery)."""
+    new_id = message_record_inbound(
+        channel="console",
         provider_message_id=provider_id,
         conversation_external_id="console:test",
         sender=member,
         text=text,
         raw={"text": text},
     )
+    stored = Message.objects.get(channel="console", provider_message_id=provider_id)
+    assert new_id is None or new_id == stored.pk
+    return stored, new_id is not None
 
 
 def replies() -> list[Message]:
@@ -46,7 +53,7 @@ def test_a_redelivery_leaves_the_conversation_as_it_was(member):
     first, _ = record(member)
     week_ago = timezone.now() - timedelta(days=7)
     Conversation.objects.filter(pk=first.conversation_id).update(last_inbound_at=week_ago, member=None)
-    stranger = Member.objects.create(name="Someone else", wa_id="+34600000999")
+    stranger = Member.objects.create(name="Someone else")
 
     again, created = record(stranger)  # the same message id, now claimed by someone else
 
@@ -130,8 +137,8 @@ def test_the_same_delivery_from_ten_threads_at_once_is_one_message_and_one_reply
 @pytest.mark.django_db(transaction=True)
 def test_handling_twice_does_not_answer_twice(member):
     message, _ = record(member)
-    services.message_handle(message.pk)
-    services.message_handle(message.pk)
+    handling.message_handle(message.pk)
+    handling.message_handle(message.pk)
 
     assert len(replies()) == 1
 
@@ -196,25 +203,20 @@ def test_a_burst_of_messages_reaches_the_worker_through_fan_out_and_each_is_answ
     assert {(r.text, r.status) for r in replies()} == {("pong", Status.SENT)}
 
 
-class FlakySender(Sender):
-    """Fails transiently twice, then succeeds; counts the calls that reached the 'provider'."""
+@pytest.fixture
+def test_channel(settings):
+    from alfred.channels import channel_descriptions
+    from tests.fake_channel.channel import ScriptedSender
 
-    calls = 0
-
-    def send(self, message: Message) -> str:
-        FlakySender.calls += 1
-        if FlakySender.calls <= 2:
-            raise SendError("HTTP 503", permanent=False, code="503")
-        return f"provider-{message.pk}"
-
-
-class BrokenSender(Sender):
-    def send(self, message: Message) -> str:
-        raise SendError("recipient not on WhatsApp", permanent=True, code="131026")
+    settings.ALFRED_CHANNEL_APPS = [*settings.ALFRED_CHANNEL_APPS, "tests.fake_channel"]
+    channel_descriptions.cache_clear()
+    ScriptedSender.calls, ScriptedSender.script = 0, []
+    yield ScriptedSender
+    channel_descriptions.cache_clear()
 
 
 def outbound_row(member) -> Message:
-    from alfred.services import conversation_for
+    from alfred.members import conversation_for
 
     conversation = conversation_for(channel="test", external_id="x", member=member)
     return Message.objects.create(
@@ -223,9 +225,8 @@ def outbound_row(member) -> Message:
 
 
 @pytest.mark.django_db
-def test_transient_send_errors_are_retried_and_the_message_goes_out_once(member, settings):
-    settings.ALFRED_SENDERS = {"test": f"{__name__}.FlakySender"}
-    FlakySender.calls = 0
+def test_transient_send_errors_are_retried_and_the_message_goes_out_once(member, test_channel):
+    test_channel.script = [SendError("HTTP 503", permanent=False, code="503")] * 2
     message = outbound_row(member)
 
     first = outbound_send(message.pk)
@@ -237,14 +238,14 @@ def test_transient_send_errors_are_retried_and_the_message_goes_out_once(member,
 
     message.refresh_from_db()
     assert third.sent and not fourth.sent
-    assert FlakySender.calls == 3
+    assert test_channel.calls == 3
     assert message.status == Status.SENT and message.provider_message_id == f"provider-{message.pk}"
     assert message.attempts == 3
 
 
 @pytest.mark.django_db
-def test_a_permanent_send_error_fails_the_row_without_retry(member, settings):
-    settings.ALFRED_SENDERS = {"test": f"{__name__}.BrokenSender"}
+def test_a_permanent_send_error_fails_the_row_without_retry(member, test_channel):
+    test_channel.script = [SendError("recipient unreachable", permanent=True, code="131026")]
     message = outbound_row(member)
 
     outcome = outbound_send(message.pk)
@@ -262,9 +263,9 @@ def test_the_sweeper_requeues_stuck_rows_and_never_resends_an_interrupted_send(m
     Message.objects.filter(pk=interrupted.pk).update(status=Status.SENDING, claimed_at=now - timedelta(hours=1))
     seen: list[tuple[str, int]] = []
 
-    report = sweep_stuck(now=now + timedelta(minutes=1), enqueue=lambda task, pk: seen.append((task, pk)))
+    report = sweep_stuck(now=now + timedelta(minutes=1), enqueue=lambda task, pk: seen.append((task.name, pk)))
 
-    assert seen == [("outbound_deliver", waiting.pk)]
+    assert seen == [("alfred.tasks.outbound_deliver", waiting.pk)]
     assert report.outbound_abandoned == 1
     interrupted.refresh_from_db()
     assert interrupted.status == Status.FAILED
@@ -301,3 +302,17 @@ def test_a_worker_whose_lease_was_taken_over_does_not_reply(member, settings):
     assert ToolCall.objects.get(message=message).tool == "outlive_the_lease"
     assert replies() == []
     assert message.status == Status.HANDLING  # the second worker's claim stands; it answers once
+
+
+def test_the_inbox_statement_names_every_column_of_both_tables():
+    """The one-statement insert lists its columns by hand; a column added to either model must be added there."""
+    from alfred.inbox import CONVERSATION_COLUMNS, INBOX_INSERT, MESSAGE_COLUMNS
+    from alfred.models import Conversation
+
+    def columns(model: type) -> set[str]:
+        return {field.column for field in model._meta.local_concrete_fields if not field.primary_key}
+
+    assert set(CONVERSATION_COLUMNS) == columns(Conversation)
+    assert set(MESSAGE_COLUMNS) == columns(Message)
+    assert f"INSERT INTO {Conversation._meta.db_table} " in INBOX_INSERT
+    assert f"INSERT INTO {Message._meta.db_table} " in INBOX_INSERT

@@ -4,10 +4,10 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
+from alfred.inbox import message_record_inbound
 from alfred.interactive import button_id, intent_from_button_id
-from alfred.models import Channel, Direction, Member, Message, Status, ToolCall
+from alfred.models import Direction, Member, Message, Status, ToolCall
 from alfred.registry import get_registry
-from alfred.services import message_record_inbound
 
 
 def test_a_button_id_round_trips_its_tool_call():
@@ -33,15 +33,19 @@ def test_ids_alfred_did_not_make_carry_no_intent(value):
     assert intent_from_button_id(value) is None
 
 
-def test_a_button_id_longer_than_whatsapp_allows_is_refused():
+def test_a_button_id_longer_than_the_channel_allows_is_refused_not_cut():
     with pytest.raises(ValueError, match="longer than 256"):
-        button_id("ping", {"note": "x" * 300})
+        button_id("ping", {"note": "x" * 300}, max_length=256)
+    assert intent_from_button_id(button_id("ping", {"note": "x" * 300})) == {
+        "tool": "ping",
+        "args": {"note": "x" * 300},
+    }
 
 
 def tap(member, provider_id: str, title: str, intent: dict | None) -> Message:
     """A tapped button as a channel records it: the title as text, the tool call as the intent."""
-    message, _ = message_record_inbound(
-        channel=Channel.CONSOLE,
+    message_id = message_record_inbound(
+        channel="console",
         provider_message_id=provider_id,
         conversation_external_id="console:tap",
         sender=member,
@@ -50,7 +54,7 @@ def tap(member, provider_id: str, title: str, intent: dict | None) -> Message:
         kind="interactive",
         intent=intent,
     )
-    return message
+    return Message.objects.get(pk=message_id)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -79,8 +83,8 @@ def test_a_tool_whose_own_work_breaks_a_unique_constraint_is_a_failed_call_and_t
     settings.ALFRED_SKILLS = [*settings.ALFRED_SKILLS, "tests.core.llm_skills.clash_skill"]
     get_registry.cache_clear()
     try:
-        message, _ = message_record_inbound(
-            channel=Channel.CONSOLE,
+        message_id = message_record_inbound(
+            channel="console",
             provider_message_id="tap-3",
             conversation_external_id="console:tap",
             sender=member,
@@ -92,7 +96,7 @@ def test_a_tool_whose_own_work_breaks_a_unique_constraint_is_a_failed_call_and_t
     finally:
         get_registry.cache_clear()
 
-    message.refresh_from_db()
+    message = Message.objects.get(pk=message_id)
     assert message.status == Status.HANDLED and message.path == "rules"
     call = ToolCall.objects.get(message=message)
     assert not call.ok and call.tool == "member_twin"

@@ -14,9 +14,9 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from alfred.members import conversation_for
 from alfred.models import Direction, LLMCompletion, Member, Message, Status, ToolCall
 from alfred.registry import get_registry
-from alfred.services import conversation_for
 from tests.standins.openai_api import Calls, Reply, call
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,7 +242,7 @@ def test_importing_the_brain_does_not_load_openai():
     """openai costs ~23 MiB per process: only a process that runs an LLM turn may pay it."""
     code = (
         "import django, sys; django.setup(); "
-        "import alfred.brain, alfred.llm, alfred.admin, alfred.services, alfred.tasks; "
+        "import alfred.brain, alfred.llm, alfred.admin, alfred.inbox, alfred.outbox, alfred.tasks; "
         "print('openai' in sys.modules)"
     )
     result = subprocess.run(

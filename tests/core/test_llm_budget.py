@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from alfred.llm.budget import cost_estimate, tokens_used_today
+from alfred.members import conversation_for
 from alfred.models import LLMCompletion, Member, Message
-from alfred.services import conversation_for
 from tests.standins.openai_api import Reply
 
 
@@ -55,7 +55,7 @@ def test_yesterdays_tokens_do_not_count_against_today(member, openai_api, settin
 @pytest.mark.django_db(transaction=True)
 def test_a_member_past_the_hourly_rate_gets_rules_only_while_others_are_still_served(member, openai_api, settings):
     settings.ALFRED_LLM_MEMBER_COMPLETIONS_PER_HOUR = 2
-    other = Member.objects.create(name="Leo", wa_id="+34600000002", slack_user_id="U0LEO00002", language="en")
+    other = Member.objects.create(name="Leo", language="en")
     openai_api.default = Reply("Fine.")
 
     answers = [chat_json("--sender", member.name, f"free-form question number {n}") for n in range(3)]

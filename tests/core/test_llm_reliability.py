@@ -9,11 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from alfred import services
+from alfred import handling
 from alfred.llm import llm_answer
+from alfred.members import conversation_for
 from alfred.models import Direction, LLMCompletion, Message, Status, ToolCall
 from alfred.registry import ToolContext
-from alfred.services import conversation_for
 from tests.standins.openai_api import Calls, Fail, Model, Reply, Slow, call
 
 
@@ -154,7 +154,7 @@ def test_a_turn_run_again_after_its_worker_died_replays_the_journal_and_runs_no_
     openai_api.default = Model(model)
     before = len(openai_api.chat_requests)
 
-    services.message_handle(message.pk)  # the lease ran out; the message is handled again
+    handling.message_handle(message.pk)  # the lease ran out; the message is handled again
 
     message.refresh_from_db()
     assert message.status == Status.HANDLED and message.path == "llm"

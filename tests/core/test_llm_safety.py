@@ -175,7 +175,7 @@ def test_a_yes_after_the_confirmation_window_confirms_nothing(member, openai_api
 
 @pytest.mark.django_db(transaction=True)
 def test_handling_the_same_yes_twice_runs_the_action_once(member, openai_api, llm_skills):
-    from alfred import services
+    from alfred import handling
 
     llm_skills.SHOPPING.append("milk")
     openai_api.script(Calls(call("list_clear")))
@@ -184,7 +184,7 @@ def test_handling_the_same_yes_twice_runs_the_action_once(member, openai_api, ll
     yes = Message.objects.filter(direction=Direction.INBOUND).latest("id")
     Message.objects.filter(pk=yes.pk).update(status="received")
 
-    services.message_handle(yes.pk)
+    handling.message_handle(yes.pk)
 
     assert llm_skills.CALLS == ["list_clear"]
     assert ToolCall.objects.filter(tool="list_clear").count() == 1

@@ -7,6 +7,7 @@ import pytest
 from celery.signals import before_task_publish
 
 from alfred import tasks
+from alfred.handling import message_handle_task
 from alfred.publisher import publisher
 from settings.celery import app
 from tests.helpers import broker_down_for_publishers
@@ -40,13 +41,13 @@ def handled_ids(seen: list[tuple[str, tuple]]) -> list[int]:
         if name == "alfred.tasks.message_handle":
             ids.append(args[0])
         elif name == "alfred.tasks.fan_out":
-            assert args[0] == "message_handle"
+            assert args[0] == "alfred.tasks.message_handle"
             ids.extend(args[1])
     return ids
 
 
 def test_a_lone_id_is_published_as_its_own_task(published):
-    publisher.submit("message_handle", NO_ROW)
+    publisher.submit(message_handle_task, NO_ROW)
 
     assert publisher.flush()
     assert published == [("alfred.tasks.message_handle", (NO_ROW,))]
@@ -55,7 +56,7 @@ def test_a_lone_id_is_published_as_its_own_task(published):
 def test_a_burst_goes_to_the_broker_in_fewer_messages_and_every_id_exactly_once(published):
     ids = [NO_ROW + n for n in range(20)]
     for message_id in ids:
-        publisher.submit("message_handle", message_id)
+        publisher.submit(message_handle_task, message_id)
 
     assert publisher.flush()
     assert sorted(handled_ids(published)) == ids
@@ -64,7 +65,7 @@ def test_a_burst_goes_to_the_broker_in_fewer_messages_and_every_id_exactly_once(
 
 
 def test_fan_out_publishes_one_task_per_id(published):
-    tasks.fan_out("outbound_deliver", [NO_ROW, NO_ROW + 1])
+    tasks.fan_out("alfred.tasks.outbound_deliver", [NO_ROW, NO_ROW + 1])
 
     assert published == [
         ("alfred.tasks.outbound_deliver", (NO_ROW,)),
@@ -74,17 +75,17 @@ def test_fan_out_publishes_one_task_per_id(published):
 
 def test_fan_out_refuses_a_task_it_does_not_know(published):
     with pytest.raises(ValueError, match="sweep_stuck"):
-        tasks.fan_out("sweep_stuck", [NO_ROW])
+        tasks.fan_out("alfred.tasks.sweep_stuck", [NO_ROW])
     assert published == []
 
 
 def test_a_dead_broker_costs_a_warning_and_the_publisher_goes_on(published, caplog):
     with broker_down_for_publishers(), caplog.at_level(logging.WARNING, logger="alfred.publisher"):
-        publisher.submit("message_handle", NO_ROW)
+        publisher.submit(message_handle_task, NO_ROW)
         assert publisher.flush()
     assert "left for the sweeper" in caplog.text
 
-    publisher.submit("message_handle", NO_ROW + 1)
+    publisher.submit(message_handle_task, NO_ROW + 1)
 
     assert publisher.flush()
     assert ("alfred.tasks.message_handle", (NO_ROW + 1,)) in published
@@ -93,7 +94,7 @@ def test_a_dead_broker_costs_a_warning_and_the_publisher_goes_on(published, capl
 @pytest.mark.django_db
 def test_inline_mode_runs_the_task_in_the_caller(published):
     app.conf.task_always_eager = True
-    publisher.submit("message_handle", NO_ROW)  # no such row: handled (as nothing) at once, nothing published
+    publisher.submit(message_handle_task, NO_ROW)  # no such row: handled (as nothing) at once, nothing published
 
     assert published == []
     assert publisher.flush(timeout=0)

@@ -30,7 +30,7 @@ def test_admin_is_branded_per_instance_and_shows_the_message_log(client: Client,
 
 @pytest.mark.django_db
 def test_the_message_log_is_read_only(client: Client, member):
-    from alfred.services import conversation_for
+    from alfred.members import conversation_for
 
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(admin)

@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from alfred.models import Channel, Direction, Member, Message, Status
+from alfred.members import conversation_for
+from alfred.models import Direction, Member, Message, Status
 from alfred.registry import ToolContext, ToolResult, get_registry
-from alfred.services import conversation_for
 
 
 @pytest.fixture
@@ -27,10 +27,10 @@ def transactional_family(transactional_db: None) -> dict[str, Member]:
 
 def tool_call(member: Member, tool: str, /, *, language: str = "en", **args: object) -> ToolResult:
     """Run one tool the way the brain does (validated arguments, a real context)."""
-    conversation = conversation_for(channel=Channel.CONSOLE, external_id=f"console:{member.pk}", member=member)
+    conversation = conversation_for(channel="console", external_id=f"console:{member.pk}", member=member)
     message = Message.objects.create(
         direction=Direction.INBOUND,
-        channel=Channel.CONSOLE,
+        channel="console",
         provider_message_id=uuid.uuid4().hex,
         conversation=conversation,
         sender=member,

@@ -8,6 +8,7 @@ from alfred.models import Member
 from home_skills import selectors, services
 from home_skills.models import Chore, ChoreCompletion
 from home_skills.services import Rejected
+from tests.helpers import member_on
 from tests.home_skills.conftest import tool_call
 
 pytestmark = pytest.mark.home
@@ -18,7 +19,7 @@ MONDAY = date(2025, 1, 6)
 @pytest.fixture
 def people(db: None) -> dict[str, Member]:
     return {
-        name: Member.objects.create(name=name, wa_id=f"+3460000000{n}", language="en")
+        name: member_on("whatsapp", f"+3460000000{n}", name=name, language="en")
         for n, name in enumerate(["Ana", "Leo", "Maria"], start=1)
     }
 

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alfred.interactive import intent_from_button_id
+from alfred.content import Button, OutboundContent
 from alfred.models import Conversation, Direction, Member, Message
 from home_skills import selectors, services
 from home_skills.models import ChoreReminder
 from home_skills.tasks import chore_reminder_send, chore_reminders_dispatch
+from tests.helpers import member_on
 
 pytestmark = pytest.mark.home
 
@@ -24,9 +25,9 @@ NEW_YORK_MORNING = datetime(2025, 1, 6, 13, 30, tzinfo=UTC)
 @pytest.fixture
 def household(db: None) -> dict[str, Member]:
     people = {
-        "Ana": Member.objects.create(name="Ana", wa_id="+34 600 000 001", language="es"),
-        "Leo": Member.objects.create(name="Leo", wa_id="+1 555 0102", language="en", timezone="America/New_York"),
-        "Maria": Member.objects.create(name="Maria", wa_id="+34600000003", language="es"),
+        "Ana": member_on("whatsapp", "+34 600 000 001", name="Ana", language="es"),
+        "Leo": member_on("whatsapp", "+1 555 0102", name="Leo", language="en", timezone="America/New_York"),
+        "Maria": member_on("whatsapp", "+34600000003", name="Maria", language="es"),
         "Pepe": Member.objects.create(name="Pepe", language="es"),
     }
     chores = [("vacuum", "Ana"), ("trash", "Leo"), ("dishes", "Leo"), ("ironing", "Pepe")]
@@ -49,7 +50,7 @@ def test_each_member_is_due_at_their_own_local_morning(household):
     assert night == []
 
 
-def test_the_reminder_is_a_proactive_whatsapp_message_with_done_buttons(household):
+def test_the_reminder_is_a_proactive_message_on_the_members_channel_with_done_buttons(household):
     leo = household["Leo"]
 
     message = services.chore_reminder_record(member=leo, local_date=MONDAY)
@@ -58,12 +59,13 @@ def test_the_reminder_is_a_proactive_whatsapp_message_with_done_buttons(househol
     assert message.text == "Good morning, Leo! Your chores for today: dishes, trash."
     conversation = Conversation.objects.get(pk=message.conversation_id)
     assert (conversation.channel, conversation.external_id, conversation.member) == ("whatsapp", "15550102", leo)
-    assert message.raw["template_params"] == ["Leo", "dishes, trash"]
-    assert [b["title"] for b in message.raw["buttons"]] == ["Done ✅ dishes", "Done ✅ trash"]
-    assert [intent_from_button_id(b["id"]) for b in message.raw["buttons"]] == [
-        {"tool": "chore_done", "args": {"chore": "dishes"}},
-        {"tool": "chore_done", "args": {"chore": "trash"}},
-    ]
+    content = OutboundContent.from_json(message.content)
+    assert content.notice_values == ("Leo", "dishes, trash")
+    assert content.buttons == (
+        Button(title="Done ✅ dishes", tool="chore_done", args={"chore": "dishes"}),
+        Button(title="Done ✅ trash", tool="chore_done", args={"chore": "trash"}),
+    )
+    assert message.raw == {}
 
 
 def test_a_member_gets_at_most_one_reminder_per_local_day(household):
@@ -100,10 +102,10 @@ def test_at_most_three_buttons_but_every_chore_is_named(household):
     message = services.chore_reminder_record(member=leo, local_date=MONDAY)
 
     assert message is not None
-    assert len(message.raw["buttons"]) == 3
-    assert all(len(b["title"]) <= 20 for b in message.raw["buttons"])
-    assert message.raw["buttons"][0]["title"] == "Done ✅ a very long c"
-    assert message.raw["template_params"][1] == "a very long chore title indeed, bins, dishes, plants, trash"
+    content = OutboundContent.from_json(message.content)
+    assert [button.args["chore"] for button in content.buttons] == ["a very long chore title indeed", "bins", "dishes"]
+    assert content.notice_values is not None
+    assert content.notice_values[1] == "a very long chore title indeed, bins, dishes, plants, trash"
 
 
 def test_the_beat_task_records_the_reminder_once_even_when_it_runs_again(household):

@@ -1,0 +1,62 @@
+"""Running a tool call: validate its arguments, run it once, record it with its result. The brain's rules
+and the LLM layer both end here, so a call is checked and journaled the same way whoever proposed it."""
+
+import logging
+import time
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from alfred.models import ToolCall
+from alfred.registry import Intent, ToolContext, ToolResult, get_registry
+
+logger = logging.getLogger(__name__)
+
+
+def tool_execute(*, ctx: ToolContext, intent: Intent, call_id: str) -> ToolCall:
+    """Validate and run one tool call, recorded with its result. A call already recorded for this message
+    and call id is returned as it is, so a retried turn never repeats a tool's effect."""
+    done = ToolCall.objects.filter(message=ctx.message, call_id=call_id).first()
+    if done is not None:
+        return done
+    registry = get_registry()
+    started = time.perf_counter()
+    one = registry.tools.get(intent.tool)
+    if one is None:
+        result, ok = ToolResult(text=f"Unknown tool {intent.tool!r}", ok=False), False
+        return _record(ctx, intent, call_id, result, ok, started)
+    try:
+        arguments = one.arguments.model_validate(intent.args)
+    except ValidationError as exc:
+        errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return _record(ctx, intent, call_id, ToolResult(text=f"Invalid arguments: {errors}", ok=False), False, started)
+    try:
+        with transaction.atomic():
+            result = one.call(ctx, arguments)
+            return _record(ctx, intent, call_id, result, result.ok, started)
+    except IntegrityError:
+        # Either a concurrent run of this same turn recorded the call first (and its effect with it), or the
+        # tool's own work broke a constraint; its effect was rolled back, so the call is recorded as failed.
+        done = ToolCall.objects.filter(message=ctx.message, call_id=call_id).first()
+        if done is not None:
+            return done
+        logger.warning("tool %s: its work conflicted with data already saved (IntegrityError)", intent.tool)
+        text = _("That did not work: it conflicts with something already saved. Please check and try again.")
+        try:
+            with transaction.atomic():
+                return _record(ctx, intent, call_id, ToolResult(text=text, ok=False), False, started)
+        except IntegrityError:  # a concurrent run recorded it meanwhile
+            return ToolCall.objects.get(message=ctx.message, call_id=call_id)
+
+
+def _record(ctx: ToolContext, intent: Intent, call_id: str, result: ToolResult, ok: bool, started: float) -> ToolCall:
+    return ToolCall.objects.create(
+        message=ctx.message,
+        call_id=call_id,
+        tool=intent.tool,
+        args=intent.args,
+        result={"text": result.text, "data": result.data, "acknowledge": result.acknowledge},
+        ok=ok,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )

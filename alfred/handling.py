@@ -1,0 +1,90 @@
+"""Handling: the second stage. The worker claims an inbound row, lets the channel prepare it, asks the
+brain for the answer and puts the reply in the outbox, closing the row in the same transaction.
+
+A row is claimed with a conditional UPDATE before it is worked on, so two workers never both act, and a
+row abandoned by a dead worker is taken again after its lease.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from alfred.answer import Answer
+from alfred.channels import get_channel
+from alfred.models import Direction, Message, Status
+from alfred.outbox import conversation_reply
+from alfred.publisher import row_task
+
+logger = logging.getLogger(__name__)
+
+
+@row_task("alfred.tasks.message_handle")
+def message_handle_task(message_id: int) -> None:
+    message_handle(message_id)
+
+
+def inbound_claim(message_id: int) -> Message | None:
+    """Take an inbound row for handling; a row abandoned by a dead worker can be taken again after the lease."""
+    now = timezone.now()
+    lease_expired = now - timedelta(seconds=settings.ALFRED_HANDLING_LEASE_SECONDS)
+    claimed = (
+        Message.objects.filter(id=message_id, direction=Direction.INBOUND)
+        .filter(Q(status=Status.RECEIVED) | Q(status=Status.HANDLING, claimed_at__lt=lease_expired))
+        .update(status=Status.HANDLING, claimed_at=now)
+    )
+    if not claimed:
+        return None
+    return Message.objects.select_related("conversation", "sender").get(id=message_id)
+
+
+def message_handle(message_id: int) -> None:
+    """Handle one inbound message: brain → reply in the outbox → mark handled. Safe to call twice."""
+    # The brain (and the skills it loads) is imported here, in the worker, not by the web process that
+    # records messages: every import costs memory in every process.
+    from alfred.brain import brain_answer
+
+    message = inbound_claim(message_id)
+    if message is None:
+        return
+    try:
+        answer = inbound_prepare(message) or brain_answer(message)
+    except Exception as exc:
+        logger.exception("message %s: handling failed", message.pk)
+        with transaction.atomic():
+            if _finish(message, status=Status.FAILED, path="", error=f"{type(exc).__name__}: handling failed"):
+                conversation_reply(inbound=message, text=apology(message.language))
+        return
+    with transaction.atomic():
+        if _finish(message, status=answer.status, path=answer.path, error=answer.error) and answer.text:
+            conversation_reply(inbound=message, text=answer.text, kind=answer.kind, content=answer.content)
+
+
+def inbound_prepare(message: Message) -> Answer | None:
+    """The channel's own work before the brain (download and transcribe a voice note, mark as read…).
+
+    A channel's ``prepare(message) -> Answer | None`` may change ``message.text`` in place, or return the
+    answer itself (e.g. "voice notes are not enabled").
+    """
+    prepare = get_channel(message.channel).preparer_function()
+    return prepare(message) if prepare is not None else None
+
+
+def apology(language: str) -> str:
+    with translation.override(language or "en"):
+        return gettext("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def _finish(message: Message, *, status: str, path: str, error: str = "") -> bool:
+    """Close the handling this worker claimed. False when the lease ran out and another worker took the
+    message over: then this worker must not reply, or the member would be answered twice."""
+    finished = Message.objects.filter(pk=message.pk, status=Status.HANDLING, claimed_at=message.claimed_at).update(
+        status=status, path=path, error=error, language=message.language, handled_at=timezone.now()
+    )
+    if not finished:
+        logger.warning("message %s: taken over by another worker after the lease; this reply is dropped", message.pk)
+    return bool(finished)

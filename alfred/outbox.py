@@ -1,0 +1,120 @@
+"""The outbox: the last stage. Replies and notices are rows (``queued → sending → sent → delivered → read``
+or ``failed``), sent by a task that claims its row with a conditional UPDATE before calling the provider,
+so a row is sent at most once, and that retries only what the channel calls transient.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from alfred.channels import SendError, get_channel
+from alfred.content import NO_CONTENT, OutboundContent
+from alfred.members import conversation_for, member_reach
+from alfred.models import Conversation, Direction, Member, Message, Status
+from alfred.publisher import enqueue_on_commit, row_task
+
+logger = logging.getLogger(__name__)
+
+
+@row_task("alfred.tasks.outbound_deliver")
+def outbound_deliver_task(message_id: int) -> None:
+    outcome = outbound_send(message_id)
+    # Inline mode has no timer to wait on; the sweeper retries there instead of a busy loop.
+    if outcome.retry_in is not None and not outbound_deliver_task.app.conf.task_always_eager:
+        outbound_deliver_task.apply_async((message_id,), countdown=outcome.retry_in)
+
+
+def outbound_record(
+    *,
+    conversation: Conversation,
+    text: str,
+    reply_to: Message | None = None,
+    proactive: bool = False,
+    kind: str = "text",
+    content: OutboundContent = NO_CONTENT,
+    raw: dict[str, Any] | None = None,
+) -> Message:
+    """Put a message in the outbox; it is sent by a task once this transaction commits. ``raw`` is for the
+    channel's own notes on a row it records itself (a resend); what to send is ``text`` and ``content``."""
+    message = Message.objects.create(
+        direction=Direction.OUTBOUND,
+        channel=conversation.channel,
+        conversation=conversation,
+        text=text,
+        kind=kind,
+        content=content.as_json(),
+        raw=raw or {},
+        status=Status.QUEUED,
+        reply_to=reply_to,
+        proactive=proactive,
+        language=reply_to.language if reply_to else "",
+    )
+    enqueue_on_commit(outbound_deliver_task, message.pk)
+    return message
+
+
+def conversation_reply(
+    *, inbound: Message, text: str, kind: str = "text", content: OutboundContent = NO_CONTENT
+) -> Message:
+    """Answer an inbound message in its own conversation."""
+    return outbound_record(conversation=inbound.conversation, text=text, reply_to=inbound, kind=kind, content=content)
+
+
+def message_member(
+    *, member: Member, text: str, content: OutboundContent = NO_CONTENT, kind: str = "text"
+) -> Message | None:
+    """Start a message to a member (a reminder, a notice) on whichever channel reaches them; the channel
+    decides how it goes out. None when no installed channel can reach the member."""
+    reach = member_reach(member)
+    if reach is None:
+        return None
+    channel, address = reach
+    conversation = conversation_for(channel=channel, external_id=address, member=member)
+    return outbound_record(conversation=conversation, text=text, proactive=True, kind=kind, content=content)
+
+
+@dataclass
+class SendOutcome:
+    sent: bool
+    retry_in: float | None = None
+
+
+def outbound_send(message_id: int) -> SendOutcome:
+    """Send one outbox row exactly once: claim it, call the provider, record the outcome."""
+    now = timezone.now()
+    claimed = Message.objects.filter(id=message_id, direction=Direction.OUTBOUND, status=Status.QUEUED).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return SendOutcome(sent=False)
+    message = Message.objects.select_related("conversation", "reply_to").get(id=message_id)
+    try:
+        channel = get_channel(message.channel)
+    except LookupError as exc:
+        logger.error("outbound %s failed for good: %s", message.pk, exc)
+        Message.objects.filter(pk=message.pk).update(status=Status.FAILED, error=str(exc), error_code="config")
+        return SendOutcome(sent=False)
+    try:
+        provider_id = channel.get_sender().send(message)
+    except SendError as exc:
+        policy = channel.send_policy
+        if exc.permanent or message.attempts >= settings.ALFRED_OUTBOUND_MAX_ATTEMPTS:
+            log = logger.error if exc.code in policy.alert_codes else logger.warning
+            log("outbound %s failed for good: %s (code %s)", message.pk, exc.reason, exc.code or "-")
+            Message.objects.filter(pk=message.pk).update(status=Status.FAILED, error=exc.reason, error_code=exc.code)
+            return SendOutcome(sent=False)
+        delay = exc.retry_after if exc.retry_after is not None else policy.retry_delay(message.attempts)
+        logger.info("outbound %s: transient failure (%s), retry in %.0fs", message.pk, exc.code or exc.reason, delay)
+        Message.objects.filter(pk=message.pk).update(
+            status=Status.QUEUED, error=exc.reason, error_code=exc.code, next_attempt_at=now + timedelta(seconds=delay)
+        )
+        return SendOutcome(sent=False, retry_in=delay)
+    Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.SENT, provider_message_id=provider_id, sent_at=timezone.now(), error="", error_code=""
+    )
+    return SendOutcome(sent=True)
