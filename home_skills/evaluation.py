@@ -15,7 +15,7 @@ from typing import Any
 
 from alfred.language import language_detect
 from alfred.registry import Intent
-from home_skills.text import name_key, simplify
+from alfred.rules.text import name_key, simplify
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "tests" / "home_skills" / "corpus"
 LANGUAGES = ("en", "es")

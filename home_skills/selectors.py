@@ -12,6 +12,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from alfred.models import Member
+from alfred.rules.text import name_key, simplify
 from home_skills.models import (
     Aisle,
     AisleKeyword,
@@ -22,7 +23,6 @@ from home_skills.models import (
     ItemState,
     ShoppingList,
 )
-from home_skills.text import name_key, simplify
 from home_skills.vocabulary import CHORE_SYNONYMS
 
 # Words that name the default list in any message ("the shopping list", "la lista de la compra").

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from alfred.interactive import button_id
 from alfred.models import Channel, Member, Message
+from alfred.rules.numbers import format_quantity
+from alfred.rules.text import name_key, simplify
 from alfred.services import conversation_for, outbound_record
 from home_skills import selectors
 from home_skills.models import (
@@ -31,7 +33,6 @@ from home_skills.models import (
     Unit,
     recurrence_normalise,
 )
-from home_skills.text import format_quantity, name_key, simplify
 
 MAX_QUANTITY = Decimal(10_000)
 MAX_NAME_CHARS = 1000

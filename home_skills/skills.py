@@ -14,13 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alfred.models import Member
 from alfred.registry import Skill, ToolContext, ToolResult, tool
+from alfred.rules.days import WEEKDAY_CODES, day_date
+from alfred.rules.numbers import format_quantity
+from alfred.rules.text import simplify
 from home_skills import selectors, services
 from home_skills.models import Chore, Item, ItemState, ListChange, ShoppingList
 from home_skills.phrasebook.chores import ChoresPhrasebook
 from home_skills.phrasebook.shopping import ShoppingPhrasebook
 from home_skills.services import Rejected
-from home_skills.text import format_quantity, simplify
-from home_skills.vocabulary import WEEKDAY_CODES, day_date
 
 UnitName = Literal["kg", "g", "l", "ml", "loaf", "pack", "bottle", "can", "box", "bag", "jar"]
 DayName = Literal["today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -7,8 +7,8 @@ from django.utils import timezone
 from alfred import services
 from alfred.channels import Sender, SendError
 from alfred.models import Channel, Direction, Message, Status, ToolCall
-from alfred.phrasebook import Phrase, RegexPhrasebook
 from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
+from alfred.rules.phrasebook import Phrase, RegexPhrasebook
 from alfred.services import inbound_claim, message_record_inbound, outbound_send, sweep_stuck
 from tests.helpers import all_at_once, broker_down_for_publishers
 

@@ -7,7 +7,6 @@ import pytest
 from home_skills import services
 from home_skills.models import Aisle, Item, ItemState, ShoppingList
 from home_skills.services import ItemSpec, Rejected
-from home_skills.text import name_key
 from tests.home_skills.conftest import tool_call
 
 pytestmark = pytest.mark.home
@@ -208,15 +207,6 @@ def test_the_database_itself_refuses_a_zero_quantity(family):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Item.objects.create(shopping_list=ShoppingList.objects.get(name="groceries"), name="milk", quantity=0)
-
-
-def test_the_normalised_name_ignores_case_accents_articles_and_plurals(db):
-    assert name_key("The Bananas") == name_key("banana")
-    assert name_key("huevos") == name_key("Huevo")
-    assert name_key("limones") == name_key("limón")
-    assert name_key("strawberries") == name_key("strawberry")
-    assert name_key("cheese") == name_key("cheeses")
-    assert name_key("pears") != name_key("peas")
 
 
 def test_adding_several_items_records_one_change_for_undo(family):
