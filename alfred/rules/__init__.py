@@ -7,6 +7,7 @@
 - ``numbers`` and ``days``: number words and day words (English and Spanish), their regex alternations and
   their parsers.
 - ``phrasebook``: ``RegexPhrasebook``, for skills whose phrasings are fixed sentences.
+- ``corpus``: scores a phrasebook against a corpus of labelled messages (coverage and precision).
 
 The toolkit is skill-independent: it imports no skill app and no channel app.
 """

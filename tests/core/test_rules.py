@@ -1,11 +1,13 @@
 """The rules toolkit (alfred.rules) on its own: no skill, no database."""
 
+import json
 import re
 from datetime import date
 
 import pytest
 
 from alfred.registry import Intent
+from alfred.rules.corpus import evaluate, format_report, load_corpus, same_text
 from alfred.rules.days import day_date, day_of
 from alfred.rules.numbers import format_quantity, number_value, plain_number
 from alfred.rules.phrasebook import Phrase, RegexPhrasebook
@@ -77,3 +79,41 @@ def test_a_regex_phrasebook_matches_whole_messages_after_filler():
 
     assert book.match("hey alfred ping please", "en") == [Intent("ping", {})]
     assert book.match("ping me later", "en") is None
+
+
+def write_corpus(directory, language, rows):
+    (directory / f"{language}.jsonl").write_text("\n".join(json.dumps(row) for row in rows) + "\n\n")
+
+
+def test_the_corpus_scorer_reads_the_path_it_is_given_and_uses_the_skills_comparisons(tmp_path):
+    write_corpus(
+        tmp_path,
+        "en",
+        [
+            {"text": "call Zoë", "tool": "contact_call", "args": {"who": "Zoe"}},
+            {"text": "call the office", "tool": "contact_call", "args": {"who": "office"}},
+            {"text": "what a day", "tool": None},
+        ],
+    )
+
+    def match(text, language):
+        if text.startswith("call "):
+            return [Intent("contact_call", {"who": text.removeprefix("call ")})]
+        return None
+
+    strict = evaluate(match, tmp_path)[0]
+    lenient = evaluate(match, tmp_path, matchers={"who": same_text})[0]
+    one_file = evaluate(match, tmp_path / "en.jsonl", matchers={"who": same_text})
+
+    assert (strict.language, strict.coverage, strict.precision) == ("en", 1.0, 0.0)
+    assert lenient.precision == 0.5
+    assert [r.case.text for r in lenient.misfires] == ["call the office"]
+    assert one_file[0].precision == 0.5
+    assert "NOT met" in format_report([lenient])
+
+
+def test_a_path_without_a_corpus_is_an_error_not_an_empty_success(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_corpus(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        load_corpus(tmp_path / "en.jsonl")
