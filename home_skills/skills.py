@@ -17,11 +17,29 @@ from alfred.registry import Skill, ToolContext, ToolResult, tool
 from alfred.rules.days import WEEKDAY_CODES, day_date
 from alfred.rules.numbers import format_quantity
 from alfred.rules.text import simplify
-from home_skills import selectors, services
+from home_skills import selectors
 from home_skills.models import Chore, Item, ItemState, ListChange, ShoppingList
 from home_skills.phrasebook.chores import ChoresPhrasebook
 from home_skills.phrasebook.shopping import ShoppingPhrasebook
 from home_skills.services import Rejected
+from home_skills.services.chores import (
+    MAX_TITLE_CHARS,
+    chore_assign_to,
+    chore_complete,
+    chore_create,
+    chore_skip_occurrence,
+    chore_snooze_days,
+)
+from home_skills.services.lists import (
+    MAX_QUANTITY,
+    grocery_bought_clear,
+    grocery_change_undo,
+    grocery_items_add,
+    grocery_items_mark_bought,
+    grocery_items_remove,
+    item_spec,
+    shopping_list_get_or_create,
+)
 
 UnitName = Literal["kg", "g", "l", "ml", "loaf", "pack", "bottle", "can", "box", "bag", "jar"]
 DayName = Literal["today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -46,7 +64,7 @@ def rejection_text(problem: Rejected) -> str:
         return _(
             "I can't add %(quantity)s of %(name)s: a quantity must be more than 0 and at most %(max)s. "
             "Nothing was changed."
-        ) % {"quantity": params["quantity"], "name": params["name"], "max": format_quantity(services.MAX_QUANTITY)}
+        ) % {"quantity": params["quantity"], "name": params["name"], "max": format_quantity(MAX_QUANTITY)}
     if problem.code == "name_long":
         return _("That item name is too long (at most %(limit)s characters). Nothing was changed.") % params
     if problem.code == "name_empty":
@@ -60,7 +78,7 @@ def rejection_text(problem: Rejected) -> str:
     if problem.code == "chore_exists":
         return _("There is already a chore called %(title)s.") % params
     if problem.code in ("title_empty", "title_long"):
-        return _("A chore needs a short title (at most %(limit)s characters).") % {"limit": services.MAX_TITLE_CHARS}
+        return _("A chore needs a short title (at most %(limit)s characters).") % {"limit": MAX_TITLE_CHARS}
     if problem.code == "snooze_days":
         return _("I can snooze a chore by 1 to %(limit)s days.") % params
     return _("I could not do that. Nothing was changed.")
@@ -171,7 +189,7 @@ def who_text(member: Member | None) -> str:
 def _list_or_reply(name: str | None) -> ShoppingList | ToolResult:
     found = selectors.shopping_list_find(name)
     if found is None and (not name or simplify(name) in selectors.DEFAULT_LIST_WORDS):
-        return services.shopping_list_get_or_create(name=None)
+        return shopping_list_get_or_create(name=None)
     if found is None:
         names = names_text([str(s) for s in ShoppingList.objects.all()])
         return ToolResult(
@@ -190,11 +208,11 @@ def grocery_add(ctx: ToolContext, *, items: list[GroceryItem], list: str | None 
     if not items:
         return ToolResult(text=_("Which items? Nothing was changed."), ok=False)
     try:
-        specs = [services.item_spec(name=i.name, quantity=i.quantity, unit=i.unit) for i in items]
-        shopping_list = services.shopping_list_get_or_create(name=list)
+        specs = [item_spec(name=i.name, quantity=i.quantity, unit=i.unit) for i in items]
+        shopping_list = shopping_list_get_or_create(name=list)
     except Rejected as problem:
         return ToolResult(text=rejection_text(problem), ok=False)
-    lines = services.grocery_items_add(shopping_list=shopping_list, items=specs, member=ctx.member)
+    lines = grocery_items_add(shopping_list=shopping_list, items=specs, member=ctx.member)
     new = [item_text(line.item, ctx.language) for line in lines if not line.merged]
     merged = [item_text(line.item, ctx.language) for line in lines if line.merged]
     sentences = []
@@ -290,14 +308,14 @@ def _change_open_items(
 def grocery_bought(ctx: ToolContext, *, items: list[GroceryItem], list: str | None = None) -> ToolResult:  # noqa: A002
     """Check items off as bought ("got the milk", "ya compré el pan"). They stay visible as recently bought
     until cleared. ``list`` only when the user named one; otherwise every list is searched."""
-    return _change_open_items(ctx, items, list, services.grocery_items_mark_bought, _("Checked off: %(items)s."))
+    return _change_open_items(ctx, items, list, grocery_items_mark_bought, _("Checked off: %(items)s."))
 
 
 @tool(destructive=True)
 def grocery_remove(ctx: ToolContext, *, items: list[GroceryItem], list: str | None = None) -> ToolResult:  # noqa: A002
     """Take items off a list without buying them ("remove the eggs", "quita el pan"). Only when the user
     clearly asks to remove; for bought items use grocery_bought. Undo brings them back."""
-    return _change_open_items(ctx, items, list, services.grocery_items_remove, _("Removed: %(items)s."))
+    return _change_open_items(ctx, items, list, grocery_items_remove, _("Removed: %(items)s."))
 
 
 @tool(destructive=True)
@@ -307,7 +325,7 @@ def grocery_clear_bought(ctx: ToolContext, *, list: str | None = None) -> ToolRe
     found = _list_or_reply(list)
     if isinstance(found, ToolResult):
         return found
-    count = services.grocery_bought_clear(shopping_list=found, member=ctx.member)
+    count = grocery_bought_clear(shopping_list=found, member=ctx.member)
     if not count:
         return ToolResult(text=_("Nothing bought to clear on %(list)s.") % {"list": found.name})
     text = ngettext(
@@ -319,7 +337,7 @@ def grocery_clear_bought(ctx: ToolContext, *, list: str | None = None) -> ToolRe
 @tool()
 def grocery_undo(ctx: ToolContext) -> ToolResult:
     """Undo the last change this user made to the shopping lists (an add, removal, check-off or clear)."""
-    change = services.grocery_change_undo(member=ctx.member)
+    change = grocery_change_undo(member=ctx.member)
     if change is None:
         return ToolResult(text=_("There is nothing of yours to undo."), ok=False)
     names = names_text(
@@ -359,9 +377,7 @@ def chore_add(
         members.append(member)
     today = selectors.local_today(ctx.member)
     try:
-        chore = services.chore_create(
-            title=title, recurrence=recurrence, assignees=members, member=ctx.member, today=today
-        )
+        chore = chore_create(title=title, recurrence=recurrence, assignees=members, member=ctx.member, today=today)
     except Rejected as problem:
         return ToolResult(text=rejection_text(problem), ok=False)
     text = _("New chore: %(chore)s, %(schedule)s, first %(when)s.") % {
@@ -386,7 +402,7 @@ def chore_assign(ctx: ToolContext, *, chore: str, member: str) -> ToolResult:
     person = selectors.member_find(member, me=ctx.member)
     if person is None:
         return ToolResult(text=unknown_member_text(member), ok=False)
-    services.chore_assign_to(chore=found, member=person)
+    chore_assign_to(chore=found, member=person)
     return ToolResult(text=_("From now on %(who)s does %(chore)s.") % {"who": person.name, "chore": found.title})
 
 
@@ -398,7 +414,7 @@ def chore_done(ctx: ToolContext, *, chore: str) -> ToolResult:
     if isinstance(found, ToolResult):
         return found
     today = selectors.local_today(ctx.member)
-    outcome = services.chore_complete(chore=found, member=ctx.member, today=today)
+    outcome = chore_complete(chore=found, member=ctx.member, today=today)
     if outcome.already_done:
         return ToolResult(
             text=_("%(chore)s was already done today. Next: %(when)s — %(who)s.")
@@ -495,7 +511,7 @@ def chore_skip(ctx: ToolContext, *, chore: str) -> ToolResult:
     if isinstance(found, ToolResult):
         return found
     today = selectors.local_today(ctx.member)
-    updated = services.chore_skip_occurrence(chore=found, member=ctx.member, today=today)
+    updated = chore_skip_occurrence(chore=found, member=ctx.member, today=today)
     if updated.next_due is None:
         return ToolResult(text=_("Skipped %(chore)s.") % {"chore": updated.title})
     return ToolResult(
@@ -516,7 +532,7 @@ def chore_snooze(ctx: ToolContext, *, chore: str, days: int) -> ToolResult:
         return found
     today = selectors.local_today(ctx.member)
     try:
-        updated = services.chore_snooze_days(chore=found, days=days, today=today)
+        updated = chore_snooze_days(chore=found, days=days, today=today)
     except Rejected as problem:
         return ToolResult(text=rejection_text(problem), ok=False)
     return ToolResult(
