@@ -7,8 +7,8 @@ INSTANCE = "home"
 INSTALLED_APPS = [*INSTALLED_APPS, "home_skills", "channels_wa"]
 ALFRED_SKILLS = [
     "alfred.skills.core",
-    "home_skills.skills.shopping",
-    "home_skills.skills.chores",
+    "home_skills.skills.shopping.skill",
+    "home_skills.skills.chores.skill",
 ]
 ALFRED_SENDERS = {
     "console": "alfred.console.ConsoleSender",
