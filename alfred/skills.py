@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext as _
 
-from alfred.phrasebook import Phrase, RegexPhrasebook
 from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
+from alfred.rules.phrasebook import Phrase, RegexPhrasebook
 
 
 @tool()

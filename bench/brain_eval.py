@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "home_skills" / "corpus"
 sys.path.insert(0, str(ROOT))
 
 
@@ -69,10 +70,11 @@ def main() -> int:
         call_command("seed_demo", stdout=io.StringIO())
 
         from alfred.brain import rules_match
-        from home_skills.evaluation import evaluate, format_report
+        from alfred.rules.corpus import evaluate, format_report
+        from home_skills.evaluation import ARGUMENT_MATCHERS
 
         started = time.perf_counter()
-        reports = evaluate(rules_match)
+        reports = evaluate(rules_match, CORPUS, matchers=ARGUMENT_MATCHERS)
         elapsed = time.perf_counter() - started
         lines = sum(len(r.results) for r in reports)
         print(format_report(reports, details=not quiet))

@@ -180,17 +180,14 @@ def _scripted_model(expected: dict[str, dict[str, Any]]) -> Any:
 def rules_misses(*, everything: bool = False) -> list[dict[str, Any]]:
     """The corpus lines this instance's rules do not get exactly right (every line with ``everything``)."""
     from alfred.brain import rules_match
+    from alfred.rules.corpus import load_corpus
 
     misses = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            if not line.strip():
-                continue
-            case = json.loads(line)
-            case.setdefault("lang", path.stem)
-            intents = None if everything else rules_match(case["text"], case["lang"])
-            if not intents or (intents[0].tool, intents[0].args) != (case["tool"], case.get("args", {})):
-                misses.append(case)
+    for language, cases in load_corpus(CORPUS).items():
+        for case in cases:
+            intents = None if everything else rules_match(case.text, language)
+            if not intents or (intents[0].tool, intents[0].args) != (case.tool, case.args):
+                misses.append({"text": case.text, "tool": case.tool, "args": case.args, "lang": language})
     return misses
 
 

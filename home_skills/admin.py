@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from alfred.admin import MemberAdmin
 from alfred.models import Member
-from home_skills import selectors, services
+from home_skills import selectors
 from home_skills.models import (
     Aisle,
     AisleKeyword,
@@ -28,6 +28,8 @@ from home_skills.models import (
     ListChange,
     ShoppingList,
 )
+from home_skills.services.chores import chore_complete
+from home_skills.services.lists import grocery_bought_clear, grocery_items_mark_bought
 
 # Item names are TextFields (any length is kept) but read as one line.
 ONE_LINE_NAMES: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
@@ -76,7 +78,7 @@ class ShoppingListAdmin(admin.ModelAdmin):
     @admin.action(description=_("Clear bought items (archive them)"))
     def clear_bought(self, request: HttpRequest, queryset: QuerySet[ShoppingList]) -> None:
         member = getattr(request.user, "member", None)
-        total = sum(services.grocery_bought_clear(shopping_list=sl, member=member) for sl in queryset)
+        total = sum(grocery_bought_clear(shopping_list=sl, member=member) for sl in queryset)
         self.message_user(request, ngettext("%d item cleared.", "%d items cleared.", total) % total)
 
 
@@ -93,14 +95,14 @@ class ItemAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark as bought"))
     def mark_bought(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        done = services.grocery_items_mark_bought(items=list(queryset), member=getattr(request.user, "member", None))
+        done = grocery_items_mark_bought(items=list(queryset), member=getattr(request.user, "member", None))
         self.message_user(request, ngettext("%d item marked bought.", "%d items marked bought.", len(done)) % len(done))
 
     @admin.action(description=_("Clear bought items of these lists"))
     def clear_bought(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
         member = getattr(request.user, "member", None)
         lists = ShoppingList.objects.filter(pk__in=queryset.values("shopping_list"))
-        total = sum(services.grocery_bought_clear(shopping_list=sl, member=member) for sl in lists)
+        total = sum(grocery_bought_clear(shopping_list=sl, member=member) for sl in lists)
         self.message_user(request, ngettext("%d item cleared.", "%d items cleared.", total) % total)
 
 
@@ -170,7 +172,7 @@ class ChoreAdmin(admin.ModelAdmin):
     def complete_now(self, request: HttpRequest, queryset: QuerySet[Chore]) -> None:
         member = getattr(request.user, "member", None)
         for chore in queryset:
-            services.chore_complete(chore=chore, member=member, today=selectors.local_today(member))
+            chore_complete(chore=chore, member=member, today=selectors.local_today(member))
         self.message_user(
             request, ngettext("%d chore completed.", "%d chores completed.", len(queryset)) % len(queryset)
         )

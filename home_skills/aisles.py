@@ -116,7 +116,7 @@ def keywords_of(text: str) -> list[str]:
 def load_builtin(aisle_model: Any, keyword_model: Any) -> None:
     """Create the built-in aisles and keywords that are missing (rows the family edited are left alone).
     Takes the model classes so the data migration can pass its historical models."""
-    from home_skills.text import name_key
+    from alfred.rules.text import name_key
 
     for name_en, name_es, emoji, position, keywords in BUILTIN_AISLES:
         aisle, _created = aisle_model.objects.get_or_create(

@@ -3,9 +3,10 @@
 from django.utils import timezone
 
 from alfred.models import Member
-from home_skills import selectors, services
+from home_skills import selectors
 from home_skills.aisles import load_builtin
 from home_skills.models import Aisle, AisleKeyword, Chore, ShoppingList
+from home_skills.services.chores import chore_create
 
 LISTS = [
     {"name": "groceries", "is_default": True, "aliases": "shopping, grocery, compra, la compra, súper, super"},
@@ -39,7 +40,7 @@ def seed() -> None:
         if Chore.objects.filter(title__iexact=title).exists():
             continue
         members = [m for m in (Member.objects.filter(name=name).first() for name in names) if m is not None]
-        services.chore_create(
+        chore_create(
             title=title,
             recurrence=rule,
             assignees=members,

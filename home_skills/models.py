@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alfred.models import Member, Message
-from home_skills.text import name_key, simplify
+from alfred.rules.text import name_key, simplify
 
 
 def split_aliases(value: str) -> list[str]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from alfred.members import member_reach
 from alfred.models import Member
+from alfred.rules.text import name_key, simplify
 from home_skills.models import (
     Aisle,
     AisleKeyword,
@@ -23,7 +24,6 @@ from home_skills.models import (
     ItemState,
     ShoppingList,
 )
-from home_skills.text import name_key, simplify
 from home_skills.vocabulary import CHORE_SYNONYMS
 
 # Words that name the default list in any message ("the shopping list", "la lista de la compra").

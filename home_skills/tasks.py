@@ -6,7 +6,8 @@ from datetime import date
 from celery import shared_task
 
 from alfred.models import Member
-from home_skills import selectors, services
+from home_skills import selectors
+from home_skills.services.reminders import chore_reminder_record
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -19,4 +20,4 @@ def chore_reminders_dispatch() -> None:
 def chore_reminder_send(member_id: int, local_date: str) -> None:
     member = Member.objects.filter(pk=member_id, is_active=True).first()
     if member is not None:
-        services.chore_reminder_record(member=member, local_date=date.fromisoformat(local_date))
+        chore_reminder_record(member=member, local_date=date.fromisoformat(local_date))

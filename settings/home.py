@@ -9,8 +9,8 @@ ALFRED_CHANNEL_APPS = ["channels_wa"]
 INSTALLED_APPS = [*INSTALLED_APPS, "home_skills", *ALFRED_CHANNEL_APPS]
 ALFRED_SKILLS = [
     "alfred.skills.core",
-    "home_skills.skills.shopping",
-    "home_skills.skills.chores",
+    "home_skills.skills.shopping.skill",
+    "home_skills.skills.chores.skill",
 ]
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,

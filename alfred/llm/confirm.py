@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from alfred.execution import tool_execute
 from alfred.models import Direction, Message, PendingAction, PendingStatus
-from alfred.phrasebook import strip_filler
 from alfred.registry import Intent, ToolContext
+from alfred.rules.phrasebook import strip_filler
 
 YES = re.compile(
     r"(?:yes|yep|yeah|y|sure|ok|okay|confirm|confirmed|go ahead|do it|yes do it|"

@@ -3,8 +3,8 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from home_skills import services
 from home_skills.models import Chore, Item, ShoppingList, Unit
+from home_skills.services.lists import MAX_NAME_CHARS, MAX_QUANTITY
 
 
 class ShoppingListSerializer(serializers.ModelSerializer):
@@ -52,14 +52,14 @@ class ItemAddSerializer(serializers.Serializer):
     """Add one item; the same name already open on the list is merged (quantities summed)."""
 
     list = serializers.CharField(required=False, allow_blank=True, help_text="List name; default list if empty.")
-    name = serializers.CharField(max_length=services.MAX_NAME_CHARS, trim_whitespace=True)
+    name = serializers.CharField(max_length=MAX_NAME_CHARS, trim_whitespace=True)
     quantity = serializers.DecimalField(
         max_digits=12,
         decimal_places=3,
         required=False,
         allow_null=True,
         min_value=Decimal("0.001"),
-        max_value=services.MAX_QUANTITY,
+        max_value=MAX_QUANTITY,
     )
     unit = serializers.ChoiceField(choices=Unit.choices, required=False, allow_blank=True)
 

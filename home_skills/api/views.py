@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alfred.models import Member
-from home_skills import selectors, services
+from home_skills import selectors
 from home_skills.api.serializers import (
     ChoreSerializer,
     CompletionSerializer,
@@ -18,6 +18,14 @@ from home_skills.api.serializers import (
     ShoppingListSerializer,
 )
 from home_skills.models import Chore, Item, ItemState, ShoppingList
+from home_skills.services import Rejected
+from home_skills.services.chores import chore_complete
+from home_skills.services.lists import (
+    grocery_items_add,
+    grocery_items_mark_bought,
+    item_spec,
+    shopping_list_get_or_create,
+)
 
 
 class IsMember(permissions.BasePermission):
@@ -70,11 +78,11 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         try:
-            spec = services.item_spec(name=data["name"], quantity=data.get("quantity"), unit=data.get("unit"))
-            shopping_list = services.shopping_list_get_or_create(name=data.get("list") or None)
-        except services.Rejected as problem:
+            spec = item_spec(name=data["name"], quantity=data.get("quantity"), unit=data.get("unit"))
+            shopping_list = shopping_list_get_or_create(name=data.get("list") or None)
+        except Rejected as problem:
             raise ValidationError({"detail": problem.code, **{k: str(v) for k, v in problem.params.items()}}) from None
-        line = services.grocery_items_add(shopping_list=shopping_list, items=[spec], member=acting_member(request))[0]
+        line = grocery_items_add(shopping_list=shopping_list, items=[spec], member=acting_member(request))[0]
         return Response(ItemSerializer(line.item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ItemSerializer})
@@ -82,7 +90,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def bought(self, request: Request, pk: str | None = None) -> Response:
         """Check the item off (no-op when it is not open any more)."""
         item = self.get_object()
-        services.grocery_items_mark_bought(items=[item], member=acting_member(request))
+        grocery_items_mark_bought(items=[item], member=acting_member(request))
         item.refresh_from_db()
         return Response(ItemSerializer(item).data)
 
@@ -99,7 +107,7 @@ class ChoreViewSet(viewsets.ReadOnlyModelViewSet):
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """Complete the current occurrence as the token's member: rotates the turn, sets the next due date."""
         member = acting_member(request)
-        outcome = services.chore_complete(chore=self.get_object(), member=member, today=selectors.local_today(member))
+        outcome = chore_complete(chore=self.get_object(), member=member, today=selectors.local_today(member))
         chore = self.get_queryset().get(pk=outcome.chore.pk)
         return Response(
             CompletionSerializer(

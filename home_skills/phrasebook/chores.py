@@ -11,11 +11,13 @@ from typing import Any
 
 from alfred.models import Member
 from alfred.registry import Intent
+from alfred.rules.days import DAY_PATTERN, WEEKDAY_CODES, WEEKDAY_WORDS, day_of
+from alfred.rules.numbers import NUMBER_PATTERN, number_value
+from alfred.rules.text import simplify
+from alfred.rules.utterance import Utterance
 from home_skills import selectors
 from home_skills.models import Chore
-from home_skills.phrasebook.common import DAY_PATTERN, NUMBER_PATTERN, Utterance, day_of, number_value
-from home_skills.text import simplify
-from home_skills.vocabulary import PAST_SURFACES, WEEKDAY_CODES, WEEKDAY_WORDS
+from home_skills.vocabulary import PAST_SURFACES
 
 DAY = rf"(?:\s+(?:on\s+|this\s+|next\s+|el\s+|este\s+|para\s+|for\s+)?(?P<day>esta manana|{DAY_PATTERN}))?"
 # "this week", "esta vez": said, but not a day the tool takes.

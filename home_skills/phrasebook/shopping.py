@@ -9,10 +9,11 @@ import re
 from typing import Any
 
 from alfred.registry import Intent
+from alfred.rules.numbers import NUMBER_PATTERN, number_value, plain_number
+from alfred.rules.text import name_key, simplify
+from alfred.rules.utterance import Utterance
 from home_skills import selectors
 from home_skills.models import AisleKeyword
-from home_skills.phrasebook.common import NUMBER_PATTERN, Utterance, number_value, plain_number
-from home_skills.text import name_key, simplify
 from home_skills.vocabulary import CHORE_SYNONYMS, UNIT_WORDS
 
 UNIT_PATTERN = "|".join(sorted(UNIT_WORDS, key=len, reverse=True))

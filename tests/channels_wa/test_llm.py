@@ -6,8 +6,14 @@ import pytest
 
 from alfred.brain import rules_match
 from alfred.models import Direction, Member, Message, PendingAction, PendingStatus, Status, ToolCall
-from home_skills import selectors, services
+from home_skills import selectors
 from home_skills.models import Item, ItemState, ShoppingList
+from home_skills.services.lists import (
+    grocery_items_add,
+    grocery_items_mark_bought,
+    item_spec,
+    shopping_list_get_or_create,
+)
 from tests.channels_wa.conftest import deliver, sample, values, vary_ids
 from tests.standins.graph_api import GraphAPIStandIn
 from tests.standins.openai_api import Calls, OpenAIStandIn, Reply, call
@@ -26,9 +32,9 @@ def text_message(text: str) -> dict:
 
 
 def groceries_with(member: Member, *names: str) -> ShoppingList:
-    shopping_list = services.shopping_list_get_or_create(name=None)
-    specs = [services.item_spec(name=name) for name in names]
-    services.grocery_items_add(shopping_list=shopping_list, items=specs, member=member)
+    shopping_list = shopping_list_get_or_create(name=None)
+    specs = [item_spec(name=name) for name in names]
+    grocery_items_add(shopping_list=shopping_list, items=specs, member=member)
     return shopping_list
 
 
@@ -90,7 +96,7 @@ def test_a_destructive_tool_the_model_proposes_waits_for_a_yes_sent_on_whatsapp(
 ):
     groceries = groceries_with(ana, "milk", "bread")
     (milk,) = Item.objects.filter(shopping_list=groceries, name="milk")
-    services.grocery_items_mark_bought(items=[milk], member=ana)
+    grocery_items_mark_bought(items=[milk], member=ana)
     assert rules_match(TIDY_UP, "en") is None
     openai_api.script(Calls(call("grocery_clear_bought", {})))
     asking = text_message(TIDY_UP)

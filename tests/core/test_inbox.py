@@ -10,8 +10,8 @@ from alfred.handling import inbound_claim
 from alfred.inbox import message_record_inbound
 from alfred.models import Direction, Message, Status, ToolCall
 from alfred.outbox import outbound_send
-from alfred.phrasebook import Phrase, RegexPhrasebook
 from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
+from alfred.rules.phrasebook import Phrase, RegexPhrasebook
 from alfred.sweeper import sweep_stuck
 from tests.helpers import all_at_once, broker_down_for_publishers
 

@@ -5,9 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from alfred.models import Member
-from home_skills import selectors, services
+from home_skills import selectors
 from home_skills.models import Chore, ChoreCompletion
 from home_skills.services import Rejected
+from home_skills.services.chores import chore_complete, chore_create, chore_skip_occurrence, chore_snooze_days
 from tests.helpers import member_on
 from tests.home_skills.conftest import tool_call
 
@@ -25,14 +26,14 @@ def people(db: None) -> dict[str, Member]:
 
 
 def make(title: str, rule: str, assignees: list[Member], *, today: date = MONDAY, **extra: str) -> Chore:
-    return services.chore_create(title=title, recurrence=rule, assignees=assignees, member=None, today=today, **extra)
+    return chore_create(title=title, recurrence=rule, assignees=assignees, member=None, today=today, **extra)
 
 
 def test_round_robin_hands_the_chore_to_the_next_in_turn_and_back(people):
     chore = make("dishes", "FREQ=DAILY", [people["Leo"], people["Maria"]])
     turns = []
     for day in range(4):
-        outcome = services.chore_complete(chore=chore, member=None, today=MONDAY + timedelta(days=day))
+        outcome = chore_complete(chore=chore, member=None, today=MONDAY + timedelta(days=day))
         turns.append((outcome.next_due, outcome.next_assignee.name))
 
     assert chore.strategy == Chore.Strategy.ROUND_ROBIN and chore.current_assignee == people["Leo"]
@@ -50,8 +51,8 @@ def test_fewest_completions_gives_the_chore_to_whoever_has_done_it_least(people)
     for member in (ana, ana, maria):
         ChoreCompletion.objects.create(chore=chore, member=member)
 
-    first = services.chore_complete(chore=chore, member=ana, today=MONDAY)
-    second = services.chore_complete(chore=chore, member=leo, today=MONDAY + timedelta(days=7))
+    first = chore_complete(chore=chore, member=ana, today=MONDAY)
+    second = chore_complete(chore=chore, member=leo, today=MONDAY + timedelta(days=7))
 
     assert first.next_assignee == leo  # Ana 3, Leo 0, Maria 1
     assert second.next_assignee == maria  # Ana 3, Leo 1, Maria 1: Maria did hers longer ago
@@ -60,7 +61,7 @@ def test_fewest_completions_gives_the_chore_to_whoever_has_done_it_least(people)
 def test_fixed_strategy_keeps_the_same_person(people):
     chore = make("trash", "FREQ=WEEKLY;BYDAY=MO,TH", [people["Leo"]])
 
-    outcome = services.chore_complete(chore=chore, member=people["Ana"], today=MONDAY)
+    outcome = chore_complete(chore=chore, member=people["Ana"], today=MONDAY)
 
     assert (outcome.next_due, outcome.next_assignee) == (date(2025, 1, 9), people["Leo"])
     assert ChoreCompletion.objects.get().member == people["Ana"]
@@ -72,8 +73,8 @@ def test_due_date_basis_keeps_the_calendar_and_completion_basis_counts_from_the_
     by_completion = make("fridge", "FREQ=WEEKLY", [people["Ana"]], basis=Chore.Basis.COMPLETION)
     wednesday = MONDAY + timedelta(days=2)
 
-    calendar = services.chore_complete(chore=by_calendar, member=None, today=wednesday)
-    completion = services.chore_complete(chore=by_completion, member=None, today=wednesday)
+    calendar = chore_complete(chore=by_calendar, member=None, today=wednesday)
+    completion = chore_complete(chore=by_completion, member=None, today=wednesday)
 
     assert by_calendar.next_due == by_completion.next_due == MONDAY
     assert calendar.next_due == date(2025, 1, 13)  # still Mondays
@@ -83,7 +84,7 @@ def test_due_date_basis_keeps_the_calendar_and_completion_basis_counts_from_the_
 def test_a_chore_done_days_late_is_next_due_on_the_next_date_of_its_schedule_not_in_the_past(people):
     chore = make("dishes", "FREQ=DAILY", [people["Leo"]])
 
-    outcome = services.chore_complete(chore=chore, member=None, today=MONDAY + timedelta(days=3))
+    outcome = chore_complete(chore=chore, member=None, today=MONDAY + timedelta(days=3))
 
     assert outcome.next_due == date(2025, 1, 10)
 
@@ -92,8 +93,8 @@ def test_saying_done_twice_the_same_day_does_not_complete_the_next_occurrence(pe
     today = selectors.local_today(people["Leo"])
     chore = make("dishes", "FREQ=DAILY", [people["Leo"], people["Maria"]], today=today)
 
-    first = services.chore_complete(chore=chore, member=people["Leo"], today=today)
-    second = services.chore_complete(chore=chore, member=people["Leo"], today=today)
+    first = chore_complete(chore=chore, member=people["Leo"], today=today)
+    second = chore_complete(chore=chore, member=people["Leo"], today=today)
 
     assert first.completed and (first.next_due, first.next_assignee) == (today + timedelta(days=1), people["Maria"])
     assert second.already_done and not second.completed
@@ -104,7 +105,7 @@ def test_saying_done_twice_the_same_day_does_not_complete_the_next_occurrence(pe
 def test_skip_moves_to_the_next_occurrence_without_crediting_anyone_or_rotating(people):
     chore = make("dishes", "FREQ=DAILY", [people["Leo"], people["Maria"]])
 
-    skipped = services.chore_skip_occurrence(chore=chore, member=people["Ana"], today=MONDAY)
+    skipped = chore_skip_occurrence(chore=chore, member=people["Ana"], today=MONDAY)
 
     assert skipped.next_due == date(2025, 1, 7)
     assert skipped.current_assignee == people["Leo"]
@@ -115,18 +116,18 @@ def test_skip_moves_to_the_next_occurrence_without_crediting_anyone_or_rotating(
 def test_snooze_pushes_the_due_date_and_refuses_silly_numbers(people):
     chore = make("trash", "FREQ=WEEKLY;BYDAY=MO,TH", [people["Leo"]])
 
-    snoozed = services.chore_snooze_days(chore=chore, days=1, today=MONDAY)
+    snoozed = chore_snooze_days(chore=chore, days=1, today=MONDAY)
 
     assert snoozed.next_due == date(2025, 1, 7)
     for days in (0, -1, 61):
         with pytest.raises(Rejected):
-            services.chore_snooze_days(chore=chore, days=days, today=MONDAY)
+            chore_snooze_days(chore=chore, days=days, today=MONDAY)
 
 
 def test_a_one_off_chore_is_done_once(people):
     chore = make("fix the tap", "", [people["Ana"]])
 
-    outcome = services.chore_complete(chore=chore, member=people["Ana"], today=MONDAY)
+    outcome = chore_complete(chore=chore, member=people["Ana"], today=MONDAY)
 
     chore.refresh_from_db()
     assert outcome.next_due is None and not chore.is_active

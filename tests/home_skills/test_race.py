@@ -8,9 +8,8 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, connections, transaction
 
-from home_skills import services
 from home_skills.models import Item, ItemState, ListChange, ShoppingList
-from home_skills.services import ItemSpec
+from home_skills.services.lists import ItemSpec, grocery_items_add
 
 pytestmark = [pytest.mark.home, pytest.mark.django_db(transaction=True)]
 
@@ -54,9 +53,7 @@ def test_members_adding_the_same_items_at_the_same_moment_get_one_line_each_with
             for round_number in range(rounds):
                 barrier.wait(timeout=30)
                 name = f"bananas {round_number}" if member_index % 2 else f"Banana {round_number}"
-                services.grocery_items_add(
-                    shopping_list=groceries, items=[ItemSpec(name=name)], member=members[member_index]
-                )
+                grocery_items_add(shopping_list=groceries, items=[ItemSpec(name=name)], member=members[member_index])
 
         return work
 
@@ -83,7 +80,7 @@ def test_the_second_insert_of_a_name_waits_for_the_first_and_then_merges_into_it
 
     def ana() -> None:
         with transaction.atomic():
-            services.grocery_items_add(
+            grocery_items_add(
                 shopping_list=groceries, items=[ItemSpec(name="milk")], member=transactional_family["Ana"]
             )
             ana_inserted.set()
@@ -92,9 +89,7 @@ def test_the_second_insert_of_a_name_waits_for_the_first_and_then_merges_into_it
     def leo() -> None:
         ana_inserted.wait(timeout=30)
         leo_backend.append(connection.cursor().connection.info.backend_pid)
-        services.grocery_items_add(
-            shopping_list=groceries, items=[ItemSpec(name="Milk")], member=transactional_family["Leo"]
-        )
+        grocery_items_add(shopping_list=groceries, items=[ItemSpec(name="Milk")], member=transactional_family["Leo"])
 
     threads = [in_thread(ana, errors), in_thread(leo, errors)]
     for thread in threads:

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from alfred.content import Button, OutboundContent
 from alfred.models import Conversation, Direction, Member, Message
-from home_skills import selectors, services
+from home_skills import selectors
 from home_skills.models import ChoreReminder
+from home_skills.services.chores import chore_create
+from home_skills.services.reminders import chore_reminder_record
 from home_skills.tasks import chore_reminder_send, chore_reminders_dispatch
 from tests.helpers import member_on
 
@@ -32,7 +34,7 @@ def household(db: None) -> dict[str, Member]:
     }
     chores = [("vacuum", "Ana"), ("trash", "Leo"), ("dishes", "Leo"), ("ironing", "Pepe")]
     for title, who in chores:
-        services.chore_create(title=title, recurrence="FREQ=DAILY", assignees=[people[who]], member=None, today=MONDAY)
+        chore_create(title=title, recurrence="FREQ=DAILY", assignees=[people[who]], member=None, today=MONDAY)
     return people
 
 
@@ -53,7 +55,7 @@ def test_each_member_is_due_at_their_own_local_morning(household):
 def test_the_reminder_is_a_proactive_message_on_the_members_channel_with_done_buttons(household):
     leo = household["Leo"]
 
-    message = services.chore_reminder_record(member=leo, local_date=MONDAY)
+    message = chore_reminder_record(member=leo, local_date=MONDAY)
 
     assert message is not None and message.proactive and message.kind == "reminder"
     assert message.text == "Good morning, Leo! Your chores for today: dishes, trash."
@@ -71,9 +73,9 @@ def test_the_reminder_is_a_proactive_message_on_the_members_channel_with_done_bu
 def test_a_member_gets_at_most_one_reminder_per_local_day(household):
     ana = household["Ana"]
 
-    first = services.chore_reminder_record(member=ana, local_date=MONDAY)
-    second = services.chore_reminder_record(member=ana, local_date=MONDAY)
-    next_day = services.chore_reminder_record(member=ana, local_date=MONDAY + timedelta(days=1))
+    first = chore_reminder_record(member=ana, local_date=MONDAY)
+    second = chore_reminder_record(member=ana, local_date=MONDAY)
+    next_day = chore_reminder_record(member=ana, local_date=MONDAY + timedelta(days=1))
 
     assert first is not None and second is None and next_day is not None
     assert first.text == "¡Buenos días, Ana! Tus tareas de hoy: vacuum."
@@ -89,17 +91,17 @@ def test_the_database_refuses_a_second_reminder_marker_for_the_same_day(househol
 
 
 def test_members_without_whatsapp_or_without_due_chores_get_nothing(household):
-    assert services.chore_reminder_record(member=household["Pepe"], local_date=MONDAY) is None
-    assert services.chore_reminder_record(member=household["Maria"], local_date=MONDAY) is None
+    assert chore_reminder_record(member=household["Pepe"], local_date=MONDAY) is None
+    assert chore_reminder_record(member=household["Maria"], local_date=MONDAY) is None
     assert reminders() == []
 
 
 def test_at_most_three_buttons_but_every_chore_is_named(household):
     leo = household["Leo"]
     for title in ("a very long chore title indeed", "bins", "plants"):
-        services.chore_create(title=title, recurrence="FREQ=DAILY", assignees=[leo], member=None, today=MONDAY)
+        chore_create(title=title, recurrence="FREQ=DAILY", assignees=[leo], member=None, today=MONDAY)
 
-    message = services.chore_reminder_record(member=leo, local_date=MONDAY)
+    message = chore_reminder_record(member=leo, local_date=MONDAY)
 
     assert message is not None
     content = OutboundContent.from_json(message.content)
@@ -115,8 +117,8 @@ def test_the_beat_task_records_the_reminder_once_even_when_it_runs_again(househo
     offset = (8 - utc_hour + 12) % 24 - 12 + 1  # her local hour is 09:xx
     maria.timezone = f"Etc/GMT{-offset:+d}" if offset else "UTC"  # Etc/GMT-2 means UTC+2
     maria.save()
-    local_today = timezone.now().astimezone(services.selectors.member_zone(maria)).date()
-    services.chore_create(title="laundry", recurrence="FREQ=DAILY", assignees=[maria], member=None, today=local_today)
+    local_today = timezone.now().astimezone(selectors.member_zone(maria)).date()
+    chore_create(title="laundry", recurrence="FREQ=DAILY", assignees=[maria], member=None, today=local_today)
 
     chore_reminders_dispatch.delay()
     chore_reminders_dispatch.delay()

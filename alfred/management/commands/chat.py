@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("message", nargs="?", help="One message to send; omit for an interactive chat.")
-        parser.add_argument("--sender", help="Member name or any of their addresses, e.g. a phone number (default: the first admin).")
+        parser.add_argument(
+            "--sender", help="Member name or any of their addresses, e.g. a phone number (default: the first admin)."
+        )
         parser.add_argument(
             "--json", action="store_true", help='Print one line: {"reply", "path", "actions"} (one-message mode).'
         )

@@ -1,5 +1,6 @@
-"""What both home phrasebooks need: the message as an ``Utterance`` (original and folded text that line up
-character by character), politeness and addressing stripped, and small parsers for days and numbers.
+"""The request part of a message, for rules to match: an ``Utterance`` holds the original text and its
+folded twin (see ``text.fold``), aligned character by character, with greetings, politeness and addressing
+stripped from both ends.
 
 Rules match on the folded text (no accents, lower case, emoji blanked) and cut names from the original,
 so "añade café" is matched as "anade cafe" and stores "café".
@@ -8,8 +9,7 @@ so "añade café" is matched as "anade cafe" and stores "café".
 import re
 from dataclasses import dataclass
 
-from home_skills.text import fold
-from home_skills.vocabulary import DAY_WORDS, NUMBER_WORDS
+from alfred.rules.text import fold
 
 # Said before the request: greetings, addressing Alfred, politeness, "can you" (matched from the start).
 LEADING_FILLER = re.compile(
@@ -28,8 +28,6 @@ TRAILING_WINDOW = 24
 TRAILING_MARKS = " ,.:;!"
 # Question and exclamation marks split clauses ("me mandas la lista? estoy en el súper").
 CLAUSE_MARKS = str.maketrans({"?": ",", "¿": ",", "!": ",", "¡": ",", "\n": ","})
-DAY_PATTERN = "|".join(sorted(DAY_WORDS, key=len, reverse=True))
-NUMBER_PATTERN = r"-?\d+(?:[.,]\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,7 @@ class Utterance:
 
     @classmethod
     def of(cls, text: str) -> "Utterance":
+        """The message with its leading and trailing filler stripped, blanks collapsed."""
         original, folded = collapse_spaces(text, fold(text).translate(CLAUSE_MARKS))
         start, end = 0, len(folded)
         while start < end:
@@ -65,12 +64,13 @@ class Utterance:
         return Utterance(original=self.original[start + left : start + right], folded=piece[left:right])
 
     def group(self, found: re.Match[str], name: str) -> "Utterance":
+        """The part a named group of a match on ``folded`` covers (trimmed like ``cut``)."""
         start, end = found.span(name)
         return self.cut(start, end)
 
     def clean(self) -> str:
-        """Folded, with only letters, digits, apostrophes, commas and colons, single-spaced (for the chore
-        templates, which need no original text)."""
+        """Folded, with only letters, digits, apostrophes, commas and colons, single-spaced (for templates
+        that need no original text)."""
         kept = re.sub(r"[^a-z0-9',: ]", " ", self.folded)
         kept = re.sub(r"\s*,\s*", ", ", kept)
         return " ".join(kept.split()).strip(" ,")
@@ -92,27 +92,3 @@ def collapse_spaces(original: str, folded: str) -> tuple[str, str]:
         kept_original.pop()
         kept_folded.pop()
     return "".join(kept_original), "".join(kept_folded)
-
-
-def number_value(word: str) -> float | None:
-    word = word.strip()
-    if word in NUMBER_WORDS:
-        return float(NUMBER_WORDS[word])
-    try:
-        return float(word.replace(",", "."))
-    except ValueError:
-        return None
-
-
-def plain_number(value: float) -> int | float:
-    return int(value) if value == int(value) else value
-
-
-def day_of(phrase: str | None) -> str | None:
-    """A day phrase → "today" | "tomorrow" | "monday".."sunday"; None for none or "this week"."""
-    if not phrase:
-        return None
-    words = phrase.split()
-    if words[-2:] == ["esta", "manana"]:
-        return "today"
-    return DAY_WORDS.get(words[-1])

@@ -1,24 +1,25 @@
-"""Text helpers shared by the phrasebooks, the services and the evaluation: folding and the item-name key.
+"""Folding and normalising text, for rules that match and for names that are compared.
 
 ``fold`` keeps one character per character so a regular expression can match on the folded text while the
 words it captures are cut from the original (with its accents and capitals). ``name_key`` is what makes
-"Bananas", "banana" and "bananas" one item, and "huevos"/"huevo" another.
+"Bananas", "banana" and "bananas" one name, and "huevos"/"huevo" another.
 """
 
 import re
 import unicodedata
-from decimal import Decimal
 
 # Emoji, pictographs, their modifiers and joiners: noise for the rules.
 NOISE_CATEGORIES = frozenset({"So", "Sk", "Cf", "Co", "Cs", "Mn", "Me"})
 ARTICLES = frozenset("the a an some el la los las un una unos unas".split())
 WORD = re.compile(r"[a-z0-9]+")
-
-
+# Phones type curly quotes; the rules are written with straight ones.
 QUOTES = {"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'", "\u201c": '"', "\u201d": '"'}
+# name_key values are stored in columns of this size.
+NAME_KEY_MAX_CHARS = 500
 
 
 def fold_char(char: str) -> str:
+    """One character folded: lower case, without its accent; a space for emoji and other noise."""
     if char in QUOTES:
         return QUOTES[char]
     if unicodedata.category(char) in NOISE_CATEGORIES:
@@ -60,17 +61,8 @@ def word_key(word: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """The normalised name two items are merged on: case, accents, articles and plurals ignored."""
+    """The normalised name two names are merged on: case, accents, articles and plurals ignored."""
     words = simplify(name).split()
     while len(words) > 1 and words[0] in ARTICLES:
         words = words[1:]
-    return " ".join(word_key(word) for word in words)[:500]
-
-
-def format_quantity(value: Decimal | float | int, language: str = "en") -> str:
-    """2 → "2", 0.500 → "0.5" (Spanish: "0,5")."""
-    number = Decimal(str(value)).normalize()
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",") if language == "es" else text
+    return " ".join(word_key(word) for word in words)[:NAME_KEY_MAX_CHARS]

@@ -1,4 +1,9 @@
-"""A phrasebook made of regular expressions, for skills whose phrasings are fixed sentences."""
+"""A phrasebook made of regular expressions, for skills whose phrasings are fixed sentences.
+
+    RegexPhrasebook([Phrase(r"ping", "ping"), Phrase(r"call (?P<who>.+)", "contact_call", lambda m: {"who": m["who"]})])
+
+Skills whose phrasings vary more write their own ``match(text, language)`` on ``utterance.Utterance``.
+"""
 
 import re
 from collections.abc import Callable, Iterable
@@ -7,6 +12,7 @@ from typing import Any
 
 from alfred.registry import Intent
 
+# The tool's arguments from the match (its named groups, typically).
 Arguments = Callable[[re.Match[str]], dict[str, Any]]
 
 
@@ -16,6 +22,8 @@ def no_arguments(_: re.Match[str]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Phrase:
+    """A message that calls ``tool``: ``pattern`` must match it whole (case ignored)."""
+
     pattern: str
     tool: str
     arguments: Arguments = no_arguments
@@ -33,6 +41,7 @@ FILLER = re.compile(
 
 
 def strip_filler(text: str) -> str:
+    """The message without greetings, "alfred", politeness or trailing punctuation at either end."""
     previous = None
     while previous != text:
         previous, text = text, FILLER.sub("", text).strip()

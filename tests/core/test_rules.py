@@ -1,0 +1,119 @@
+"""The rules toolkit (alfred.rules) on its own: no skill, no database."""
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from alfred.registry import Intent
+from alfred.rules.corpus import evaluate, format_report, load_corpus, same_text
+from alfred.rules.days import day_date, day_of
+from alfred.rules.numbers import format_quantity, number_value, plain_number
+from alfred.rules.phrasebook import Phrase, RegexPhrasebook
+from alfred.rules.text import fold, name_key, simplify
+from alfred.rules.utterance import Utterance
+
+
+def test_folding_keeps_every_position_so_words_are_cut_from_the_original():
+    text = "Añade CAFÉ 😀 y “pan”"
+
+    assert len(fold(text)) == len(text)
+    assert fold(text).startswith("anade cafe")
+    assert simplify("¡Café, por favor!") == "cafe por favor"
+
+
+def test_the_normalised_name_ignores_case_accents_articles_and_plurals():
+    assert name_key("The Bananas") == name_key("banana")
+    assert name_key("huevos") == name_key("Huevo")
+    assert name_key("limones") == name_key("limón")
+    assert name_key("strawberries") == name_key("strawberry")
+    assert name_key("cheese") == name_key("cheeses")
+    assert name_key("pears") != name_key("peas")
+
+
+@pytest.mark.parametrize(
+    ("message", "request_part"),
+    [
+        ("hey alfred, can you add Café please!!", "add Café"),
+        ("Oye porfa añade leche 😀😀 gracias", "añade leche"),
+        ("add milk too lol", "add milk"),
+    ],
+)
+def test_an_utterance_is_the_request_without_greetings_politeness_or_thanks(message, request_part):
+    utterance = Utterance.of(message)
+
+    assert utterance.original == request_part
+    assert utterance.folded == fold(request_part)
+
+
+def test_an_utterance_cuts_a_named_group_from_the_original_text():
+    utterance = Utterance.of("Añade Café, gracias")
+    found = re.fullmatch(r"anade (?P<name>.+)", utterance.folded)
+
+    assert found is not None
+    assert utterance.group(found, "name").original == "Café"
+
+
+def test_numbers_in_words_or_digits_in_either_language():
+    assert number_value("dos") == 2
+    assert number_value("0,5") == 0.5
+    assert number_value("lots") is None
+    assert plain_number(2.0) == 2
+    assert format_quantity(0.5, "es") == "0,5"
+
+
+def test_day_words_name_a_day_and_a_weekday_is_the_next_one():
+    wednesday = date(2025, 1, 1)
+
+    assert day_of("el viernes") == "friday"
+    assert day_of("esta manana") == "today"
+    assert day_of("this week") is None
+    assert day_date("friday", today=wednesday) == date(2025, 1, 3)
+    assert day_date("wednesday", today=wednesday) == wednesday
+    assert day_date("tomorrow", today=wednesday) == date(2025, 1, 2)
+
+
+def test_a_regex_phrasebook_matches_whole_messages_after_filler():
+    book = RegexPhrasebook([Phrase(r"ping", "ping")])
+
+    assert book.match("hey alfred ping please", "en") == [Intent("ping", {})]
+    assert book.match("ping me later", "en") is None
+
+
+def write_corpus(directory, language, rows):
+    (directory / f"{language}.jsonl").write_text("\n".join(json.dumps(row) for row in rows) + "\n\n")
+
+
+def test_the_corpus_scorer_reads_the_path_it_is_given_and_uses_the_skills_comparisons(tmp_path):
+    write_corpus(
+        tmp_path,
+        "en",
+        [
+            {"text": "call Zoë", "tool": "contact_call", "args": {"who": "Zoe"}},
+            {"text": "call the office", "tool": "contact_call", "args": {"who": "office"}},
+            {"text": "what a day", "tool": None},
+        ],
+    )
+
+    def match(text, language):
+        if text.startswith("call "):
+            return [Intent("contact_call", {"who": text.removeprefix("call ")})]
+        return None
+
+    strict = evaluate(match, tmp_path)[0]
+    lenient = evaluate(match, tmp_path, matchers={"who": same_text})[0]
+    one_file = evaluate(match, tmp_path / "en.jsonl", matchers={"who": same_text})
+
+    assert (strict.language, strict.coverage, strict.precision) == ("en", 1.0, 0.0)
+    assert lenient.precision == 0.5
+    assert [r.case.text for r in lenient.misfires] == ["call the office"]
+    assert one_file[0].precision == 0.5
+    assert "NOT met" in format_report([lenient])
+
+
+def test_a_path_without_a_corpus_is_an_error_not_an_empty_success(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_corpus(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        load_corpus(tmp_path / "en.jsonl")
