@@ -1,5 +1,5 @@
-"""The webhook through the real view: signatures, limits, routing, every sample payload, redeliveries, and
-Postgres/Redis going away."""
+"""The webhook through the real view: signatures, limits, routing, every sample payload (ours, and the
+shared real ones when present), redeliveries, and Postgres/Redis going away."""
 
 import json
 import time
@@ -11,11 +11,15 @@ from django.test import Client
 from django.utils import timezone
 
 from alfred.interactive import button_id
-from alfred.models import Conversation, Direction, Member, Message, Status, ToolCall
+from alfred.models import Conversation, Direction, Member, Message, Status, ToolCall, wa_id_from_phone
 from alfred.services import sweep_stuck
 from channels_wa.models import StatusEvent
 from tests.channels_wa.conftest import (
+    OTHER_MEMBER_NUMBER,
+    OWN,
     SAMPLE_SENDER,
+    SAMPLE_USER_ID,
+    SHARED,
     URL,
     VERIFY_TOKEN,
     all_sample_cases,
@@ -23,6 +27,7 @@ from tests.channels_wa.conftest import (
     message_ids,
     phone_id_of,
     sample,
+    sample_cases,
     values,
     vary_ids,
 )
@@ -47,6 +52,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str | None]] = {
     ("edited_message", "image"): ("edit", EDITS),
     ("message", "text"): ("text", FALLBACK),
     ("message", "image"): ("image", ONLY_TEXT),
+    ("message", "image_with_caption"): ("image", FALLBACK),
     ("message", "media_with_url"): ("image", ONLY_TEXT),
     ("message", "video"): ("video", FALLBACK),
     ("message", "document"): ("document", FALLBACK),
@@ -247,17 +253,37 @@ def test_a_delivery_for_another_phone_number_is_ignored(client: Client, wa_setti
 # --- every real payload --------------------------------------------------------------------------------
 
 
-def test_every_sample_case_has_an_expectation():
-    assert sorted(set(EXPECTED) | set(EXPECTED_STATUS)) == sorted(all_sample_cases())
+def test_every_fixture_has_an_expectation_and_every_expectation_a_fixture():
+    assert sorted(set(EXPECTED) | set(EXPECTED_STATUS)) == sorted(sample_cases(OWN))
 
 
-@pytest.mark.parametrize(("file", "case"), [c for c in all_sample_cases() if c in EXPECTED])
+def test_every_shared_sample_case_has_an_expectation():
+    """The shared real payloads run as extra cases; one without an expectation would go untested."""
+    assert sorted(set(sample_cases(SHARED)) - set(EXPECTED) - set(EXPECTED_STATUS)) == []
+
+
+def make_members_of(body: dict) -> None:
+    """Every number a shared sample comes from (it has its own) belongs to a member, as Ana's does in ours."""
+    for value in values(body):
+        senders = [m.get("from", "") for m in value.get("messages", [])]
+        numbers = senders + [c.get("wa_id", "") for c in value.get("contacts", [])]
+        for wa_id in {wa_id_from_phone(str(number)) for number in numbers} - {""}:
+            if not Member.objects.filter(wa_id=wa_id).exists():
+                Member.objects.create(name=f"Sender {wa_id}", wa_id=wa_id, language="en")
+
+
+@pytest.mark.parametrize(
+    ("source", "file", "case"),
+    [c for c in all_sample_cases() if c[1:] in EXPECTED],
+)
 def test_every_sample_message_is_stored_and_answered_as_its_kind_needs(
-    client: Client, wa_settings, graph, ana, file, case
+    client: Client, wa_settings, graph, ana, source, file, case
 ):
-    # The edited-message sample comes from another number, written here the way a person types it.
-    Member.objects.create(name="Leo", wa_id="+1 (650) 555-1234", language="en")
-    body = vary_ids(sample(file, case))
+    # Our edited-message fixture comes from another member, whose number is written the way a person types it.
+    Member.objects.create(name="Leo", wa_id=OTHER_MEMBER_NUMBER, language="en")
+    body = vary_ids(sample(file, case, source))
+    if source != OWN:
+        make_members_of(body)
     wa_settings.PHONE_ID = phone_id_of(body)
     (wamid,) = message_ids(body)
     kind, reply = EXPECTED[(file, case)]
@@ -284,9 +310,14 @@ def test_every_sample_message_is_stored_and_answered_as_its_kind_needs(
     assert Message.objects.get(direction=Direction.OUTBOUND).status == Status.SENT
 
 
-@pytest.mark.parametrize(("file", "case"), list(EXPECTED_STATUS))
-def test_every_sample_status_updates_the_message_it_reports_on(client: Client, wa_settings, graph, ana, file, case):
-    body = vary_ids(sample(file, case))
+@pytest.mark.parametrize(
+    ("source", "file", "case"),
+    [c for c in all_sample_cases() if c[1:] in EXPECTED_STATUS],
+)
+def test_every_sample_status_updates_the_message_it_reports_on(
+    client: Client, wa_settings, graph, ana, source, file, case
+):
+    body = vary_ids(sample(file, case, source))
     wa_settings.PHONE_ID = phone_id_of(body)
     (status,) = [s for value in values(body) for s in value["statuses"]]
     conversation = Conversation.objects.create(channel="whatsapp", external_id=SAMPLE_SENDER, member=ana)
@@ -340,7 +371,7 @@ def test_a_member_added_in_the_admin_is_recognised_from_the_next_message(client:
 
 
 def test_a_member_known_only_by_business_scoped_id_is_recognised_and_answered_there(client: Client, wa_settings, graph):
-    Member.objects.create(name="Mia", wa_user_id="US.13491208655302741918", language="en")
+    Member.objects.create(name="Mia", wa_user_id=SAMPLE_USER_ID, language="en")
     body = sample("callback_button", "quick_reply_without_context")
     message = values(body)[0]["messages"][0]
     message.pop("from")
@@ -353,7 +384,7 @@ def test_a_member_known_only_by_business_scoped_id_is_recognised_and_answered_th
     (inbound,) = inbound_rows()
     assert inbound.sender.name == "Mia"
     (sent,) = graph.sends()
-    assert sent["recipient"] == "US.13491208655302741918" and "to" not in sent
+    assert sent["recipient"] == SAMPLE_USER_ID and "to" not in sent
     assert sent["text"]["body"] == "pong"
 
 
