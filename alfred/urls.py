@@ -7,7 +7,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from health_check.views import HealthCheckView
+
+from alfred.health import HealthView
 
 
 def health_checks() -> list[Any]:
@@ -27,7 +28,7 @@ def redis_client() -> Any:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("healthz/", HealthCheckView.as_view(checks=health_checks()), name="healthz"),
+    path("healthz/", HealthView.as_view(checks=health_checks()), name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
