@@ -31,10 +31,11 @@ chat: $(VENV)/.home ## Talk to Alfred-Home in the terminal (SQLite, inline tasks
 test: $(VENV)/.dev ## Run the whole suite on real Postgres + Redis, under each instance's settings
 	@bash scripts/test.sh
 
-lint: $(VENV)/.dev ## ruff + mypy
+lint: $(VENV)/.dev ## ruff + mypy + import contracts (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-logo --no-cache
 
 fmt: $(VENV)/.dev ## Format and auto-fix
 	$(VENV)/bin/ruff format .

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from health_check.views import HealthCheckView
 
 from alfred.channels import channel_descriptions
+from alfred.health import HealthView
 
 
 def health_checks() -> list[Any]:
@@ -43,7 +43,7 @@ def skill_api_modules() -> list[str]:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("healthz/", HealthCheckView.as_view(checks=health_checks()), name="healthz"),
+    path("healthz/", HealthView.as_view(checks=health_checks()), name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 urlpatterns += [path("", include(description.urls)) for description in channel_descriptions() if description.urls]

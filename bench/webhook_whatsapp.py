@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 APP_SECRET = "bench-app-secret"
-PHONE_ID = "1122334455667"
+PHONE_ID = "371846205519377"
 WEBHOOK = "/webhooks/whatsapp/"
 BARE = "/bench/bare/"
 SENDERS = 50
@@ -55,18 +55,18 @@ def free_port() -> int:
 
 
 def delivery(wamid: str, sender: str) -> bytes:
-    """One webhook body shaped like Meta's (the text sample of ../shared/samples/whatsapp/message.json)."""
+    """One webhook body shaped like Meta's (like the "text" case of tests/fixtures/whatsapp/message.json)."""
     body = {
         "object": "whatsapp_business_account",
         "entry": [
             {
-                "id": "1234567890987654321",
+                "id": "284710395566120",
                 "changes": [
                     {
                         "field": "messages",
                         "value": {
                             "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "972123456789", "phone_number_id": PHONE_ID},
+                            "metadata": {"display_phone_number": "447700900001", "phone_number_id": PHONE_ID},
                             "contacts": [{"profile": {"name": "Bench"}, "wa_id": sender}],
                             "messages": [
                                 {

@@ -12,10 +12,11 @@ PY=.venv/bin/python
 started=$(date +%s)
 status=0
 
-echo "=== lint: ruff + mypy"
+echo "=== lint: ruff + mypy + import contracts"
 .venv/bin/ruff check . || status=1
 .venv/bin/ruff format --check . >/dev/null || { echo "ruff format: files need formatting (make fmt)"; status=1; }
 DJANGO_SETTINGS_MODULE=settings.home .venv/bin/mypy . || status=1
+.venv/bin/lint-imports --no-logo --no-cache || status=1
 
 # Parallel checkouts on one machine keep apart with ALFRED_TEST_SUFFIX (database names) and
 # ALFRED_TEST_REDIS_HOME / ALFRED_TEST_REDIS_BIZ (Redis database numbers).

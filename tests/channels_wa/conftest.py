@@ -1,5 +1,9 @@
-"""WhatsApp channel fixtures: the Graph API stand-in, settings pointing at it, signed deliveries of the
-real sample payloads (ids varied per test, files untouched)."""
+"""WhatsApp channel fixtures: the Graph API stand-in, settings pointing at it, signed deliveries of webhook
+payloads (ids varied per test, files untouched).
+
+The payloads are ours, in ``tests/fixtures/whatsapp/`` (written from Meta's documented webhook shapes), so a
+plain clone runs the whole suite. Real payloads collected elsewhere (``../shared/samples/whatsapp`` or
+``$ALFRED_SAMPLES_DIR/whatsapp``, same layout) are run as extra cases when present, never required."""
 
 import copy
 import json
@@ -18,31 +22,46 @@ from tests.helpers import member_on
 from tests.standins.graph_api import GraphAPIStandIn
 from tests.standins.openai_api import openai_api  # noqa: F401  (a fixture, registered by the import)
 
-SAMPLES = Path(os.environ.get("ALFRED_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
-WHATSAPP_SAMPLES = SAMPLES / "whatsapp"
-# The samples' business number and the sender most of them come from.
-SAMPLE_PHONE_ID = "1122334455667"
-SAMPLE_SENDER = "972987654321"
+# Each file maps a case name to one complete webhook POST body.
+OWN = "own"
+SHARED = "shared"
+SAMPLE_DIRS = {
+    OWN: Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp",
+    SHARED: Path(os.environ.get("ALFRED_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
+    / "whatsapp",
+}
+# Our fixtures' business number and the member most of them come from (Ana; UK numbers reserved for fiction).
+SAMPLE_PHONE_ID = "371846205519377"
+SAMPLE_DISPLAY_NUMBER = "447700900001"
+SAMPLE_SENDER = "447700900123"
+SAMPLE_USER_ID = "GB.40817362915530478812"  # Ana's business-scoped user id (BSUID)
+# The other member in our fixtures (the edited message), written the way a person types a number.
+OTHER_MEMBER_NUMBER = "+44 7700 900456"
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
 META_TOKEN = "EAAtest-meta-token-never-logged"
 URL = "/webhooks/whatsapp/"
 
 
-def sample(file: str, case: str) -> dict[str, Any]:
-    with open(WHATSAPP_SAMPLES / f"{file}.json") as handle:
+def sample(file: str, case: str, source: str = OWN) -> dict[str, Any]:
+    with open(SAMPLE_DIRS[source] / f"{file}.json") as handle:
         return copy.deepcopy(json.load(handle)[case])
 
 
-def all_sample_cases() -> list[tuple[str, str]]:
+def sample_cases(source: str) -> list[tuple[str, str]]:
     cases = []
-    for path in sorted(WHATSAPP_SAMPLES.glob("*.json")):
+    for path in sorted(SAMPLE_DIRS[source].glob("*.json")):
         with open(path) as handle:
             cases += [(path.stem, case) for case in json.load(handle)]
-    # Without the samples the parametrised tests would be skipped silently; fail loudly instead.
-    if not cases:
-        raise FileNotFoundError(f"No WhatsApp samples in {WHATSAPP_SAMPLES} (set ALFRED_SAMPLES_DIR)")
+    # Without our fixtures the parametrised tests would silently become zero tests; fail loudly instead.
+    if source == OWN and not cases:
+        raise FileNotFoundError(f"No WhatsApp fixtures in {SAMPLE_DIRS[OWN]}")
     return cases
+
+
+def all_sample_cases() -> list[tuple[str, str, str]]:
+    """``(source, file, case)`` for our fixtures, then for the shared samples when this machine has them."""
+    return [(source, *case) for source in (OWN, SHARED) for case in sample_cases(source)]
 
 
 def values(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -108,5 +127,5 @@ def wa_settings(settings: Any, graph: GraphAPIStandIn) -> Any:
 
 @pytest.fixture
 def ana(transactional_db: None) -> Member:
-    """The member the samples' messages come from."""
+    """The member our fixtures' messages come from."""
     return member_on("whatsapp", f"+{SAMPLE_SENDER}", name="Ana", language="en", is_admin=True)

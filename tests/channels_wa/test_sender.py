@@ -14,7 +14,7 @@ from alfred.models import Conversation, Direction, Member, Message, Status
 from alfred.outbox import conversation_reply, outbound_record, outbound_send
 from channels_wa.metrics import counter_value
 from channels_wa.sender import EXPIRED_AUTH_METRIC, split_text, template_param
-from tests.channels_wa.conftest import META_TOKEN, SAMPLE_SENDER
+from tests.channels_wa.conftest import META_TOKEN, SAMPLE_DISPLAY_NUMBER, SAMPLE_PHONE_ID, SAMPLE_SENDER
 from tests.standins.graph_api import Reply, graph_error
 
 pytestmark = [pytest.mark.home, pytest.mark.django_db(transaction=True)]
@@ -457,7 +457,10 @@ def _status_body(status: dict) -> dict:
                         "field": "messages",
                         "value": {
                             "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "972123456789", "phone_number_id": "1122334455667"},
+                            "metadata": {
+                                "display_phone_number": SAMPLE_DISPLAY_NUMBER,
+                                "phone_number_id": SAMPLE_PHONE_ID,
+                            },
                             "statuses": [status],
                         },
                     }

@@ -1,5 +1,5 @@
-"""The webhook through the real view: signatures, limits, routing, every sample payload, redeliveries, and
-Postgres/Redis going away."""
+"""The webhook through the real view: signatures, limits, routing, every sample payload (ours, and the
+shared real ones when present), redeliveries, and Postgres/Redis going away."""
 
 import json
 import time
@@ -14,9 +14,14 @@ from django.utils import timezone
 from alfred.interactive import button_id
 from alfred.models import Conversation, Direction, MemberAddress, Message, Status, ToolCall
 from alfred.sweeper import sweep_stuck
+from channels_wa.channel import wa_id_from_phone
 from channels_wa.models import StatusEvent
 from tests.channels_wa.conftest import (
+    OTHER_MEMBER_NUMBER,
+    OWN,
     SAMPLE_SENDER,
+    SAMPLE_USER_ID,
+    SHARED,
     URL,
     VERIFY_TOKEN,
     all_sample_cases,
@@ -24,6 +29,7 @@ from tests.channels_wa.conftest import (
     message_ids,
     phone_id_of,
     sample,
+    sample_cases,
     values,
     vary_ids,
 )
@@ -48,6 +54,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str | None]] = {
     ("edited_message", "image"): ("edit", EDITS),
     ("message", "text"): ("text", FALLBACK),
     ("message", "image"): ("image", ONLY_TEXT),
+    ("message", "image_with_caption"): ("image", FALLBACK),
     ("message", "media_with_url"): ("image", ONLY_TEXT),
     ("message", "video"): ("video", FALLBACK),
     ("message", "document"): ("document", FALLBACK),
@@ -248,17 +255,37 @@ def test_a_delivery_for_another_phone_number_is_ignored(client: Client, wa_setti
 # --- every real payload --------------------------------------------------------------------------------
 
 
-def test_every_sample_case_has_an_expectation():
-    assert sorted(set(EXPECTED) | set(EXPECTED_STATUS)) == sorted(all_sample_cases())
+def test_every_fixture_has_an_expectation_and_every_expectation_a_fixture():
+    assert sorted(set(EXPECTED) | set(EXPECTED_STATUS)) == sorted(sample_cases(OWN))
 
 
-@pytest.mark.parametrize(("file", "case"), [c for c in all_sample_cases() if c in EXPECTED])
+def test_every_shared_sample_case_has_an_expectation():
+    """The shared real payloads run as extra cases; one without an expectation would go untested."""
+    assert sorted(set(sample_cases(SHARED)) - set(EXPECTED) - set(EXPECTED_STATUS)) == []
+
+
+def make_members_of(body: dict) -> None:
+    """Every number a shared sample comes from (it has its own) belongs to a member, as Ana's does in ours."""
+    for value in values(body):
+        senders = [m.get("from", "") for m in value.get("messages", [])]
+        numbers = senders + [c.get("wa_id", "") for c in value.get("contacts", [])]
+        for wa_id in {wa_id_from_phone(str(number)) for number in numbers} - {""}:
+            if not MemberAddress.objects.filter(channel="whatsapp", address=wa_id).exists():
+                member_on("whatsapp", wa_id, name=f"Sender {wa_id}", language="en")
+
+
+@pytest.mark.parametrize(
+    ("source", "file", "case"),
+    [c for c in all_sample_cases() if c[1:] in EXPECTED],
+)
 def test_every_sample_message_is_stored_and_answered_as_its_kind_needs(
-    client: Client, wa_settings, graph, ana, file, case
+    client: Client, wa_settings, graph, ana, source, file, case
 ):
-    # The edited-message sample comes from another number, written here the way a person types it.
-    member_on("whatsapp", "+1 (650) 555-1234", name="Leo", language="en")
-    body = vary_ids(sample(file, case))
+    # Our edited-message fixture comes from another member, whose number is written the way a person types it.
+    member_on("whatsapp", OTHER_MEMBER_NUMBER, name="Leo", language="en")
+    body = vary_ids(sample(file, case, source))
+    if source != OWN:
+        make_members_of(body)
     wa_settings.PHONE_ID = phone_id_of(body)
     (wamid,) = message_ids(body)
     kind, reply = EXPECTED[(file, case)]
@@ -285,9 +312,14 @@ def test_every_sample_message_is_stored_and_answered_as_its_kind_needs(
     assert Message.objects.get(direction=Direction.OUTBOUND).status == Status.SENT
 
 
-@pytest.mark.parametrize(("file", "case"), list(EXPECTED_STATUS))
-def test_every_sample_status_updates_the_message_it_reports_on(client: Client, wa_settings, graph, ana, file, case):
-    body = vary_ids(sample(file, case))
+@pytest.mark.parametrize(
+    ("source", "file", "case"),
+    [c for c in all_sample_cases() if c[1:] in EXPECTED_STATUS],
+)
+def test_every_sample_status_updates_the_message_it_reports_on(
+    client: Client, wa_settings, graph, ana, source, file, case
+):
+    body = vary_ids(sample(file, case, source))
     wa_settings.PHONE_ID = phone_id_of(body)
     (status,) = [s for value in values(body) for s in value["statuses"]]
     conversation = Conversation.objects.create(channel="whatsapp", external_id=SAMPLE_SENDER, member=ana)
@@ -367,7 +399,7 @@ def test_a_member_added_through_the_admin_form_with_a_typed_number_is_answered(c
 
 
 def test_a_member_known_only_by_business_scoped_id_is_recognised_and_answered_there(client: Client, wa_settings, graph):
-    member_on("whatsapp", "US.13491208655302741918", name="Mia", language="en")
+    member_on("whatsapp", SAMPLE_USER_ID, name="Mia", language="en")
     body = sample("callback_button", "quick_reply_without_context")
     message = values(body)[0]["messages"][0]
     message.pop("from")
@@ -380,7 +412,7 @@ def test_a_member_known_only_by_business_scoped_id_is_recognised_and_answered_th
     (inbound,) = inbound_rows()
     assert inbound.sender.name == "Mia"
     (sent,) = graph.sends()
-    assert sent["recipient"] == "US.13491208655302741918" and "to" not in sent
+    assert sent["recipient"] == SAMPLE_USER_ID and "to" not in sent
     assert sent["text"]["body"] == "pong"
 
 

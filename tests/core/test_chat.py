@@ -2,6 +2,8 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 
@@ -126,3 +128,46 @@ def test_outside_development_mode_a_missing_secret_key_stops_start_up(secret_key
 
     assert result.returncode != 0
     assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def never_migrated_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a real, empty database: a new SQLite file, or a new Postgres database on the test server."""
+    if request.param == "sqlite":
+        path = tmp_path / "never-migrated.sqlite3"
+        path.touch()
+        yield f"sqlite:///{path}"
+        return
+    import psycopg
+    from django.db import connection
+
+    database = connection.settings_dict
+    server = {"host": database["HOST"], "port": database["PORT"], "user": database["USER"], "autocommit": True}
+    name = f"alfred_never_migrated_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dbname="postgres", **server) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{name}"
+    finally:
+        with psycopg.connect(dbname="postgres", **server) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("mode", [["--json", "ping"], []], ids=["one-message", "interactive"])
+def test_chat_on_a_database_never_migrated_says_what_to_run_and_fails(never_migrated_database, mode):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "chat", *mode, f"--settings=settings.{settings.INSTANCE}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input="ping\n",
+        env={**os.environ, "DATABASE_URL": never_migrated_database},
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        'CommandError: The database has no tables yet: run "python manage.py migrate" '
+        '(or "make chat", which migrates and seeds).'
+    ]

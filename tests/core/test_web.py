@@ -16,6 +16,43 @@ def test_healthz_reports_database_cache_and_migrations_healthy(client: Client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("accept", [None, "text/html", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "text/plain"])
+def test_healthz_answers_200_whatever_the_client_accepts(client: Client, accept):
+    """curl, browsers and load balancers' checkers send no JSON Accept header; all get the same answer."""
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+
+    response = client.get("/healthz/", **headers)
+
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert any("Database" in name for name in body) and any("Cache" in name for name in body)
+    assert set(body.values()) == {"OK"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_answers_503_while_a_migration_is_unapplied(client: Client):
+    """The schema behind the code: the instance must be taken out of rotation, not reported as crashed."""
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connection)
+    # The check runs in another thread on its own connection, so the change is committed, then undone.
+    latest = recorder.migration_qs.filter(app="alfred").latest("id")
+    latest.delete()
+    try:
+        response = client.get("/healthz/")
+    finally:
+        recorder.record_applied(latest.app, latest.name)
+
+    assert response.status_code == 503, response.content
+    failing = {name: state for name, state in response.json().items() if state != "OK"}
+    assert [name for name in failing] == [name for name in failing if "Migrations" in name] != []
+    assert "1 unapplied migration" in next(iter(failing.values()))
+    assert client.get("/healthz/").status_code == 200
+
+
+@pytest.mark.django_db
 def test_admin_is_branded_per_instance_and_shows_the_message_log(client: Client, settings, member):
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(admin)

@@ -8,9 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from alfred.checks import assert_startup_checks
 from alfred.console import console_exchange, member_for_console
+from alfred.models import Member
+
+NOT_MIGRATED = (
+    'The database has no tables yet: run "python manage.py migrate" (or "make chat", which migrates and seeds).'
+)
 
 
 class Command(BaseCommand):
@@ -37,6 +43,9 @@ class Command(BaseCommand):
             # One process for set-up and chat, so a second `make chat` reaches the prompt in about a second.
             call_command("migrate", verbosity=0, interactive=False)
             call_command("seed_demo", stdout=StringIO())
+        # A database that was never migrated would fail at the first query with a traceback about a table.
+        if Member._meta.db_table not in connection.introspection.table_names():
+            raise CommandError(NOT_MIGRATED)
         sender = options["sender"]
         if options["message"] is not None:
             exchange = console_exchange(options["message"], sender=sender, timeout=options["timeout"])
