@@ -10,8 +10,6 @@ from django.core.checks import CheckMessage, Error, Tags, register, run_checks
 from django.core.management.base import SystemCheckError
 
 INSTANCES = ("home", "biz")
-# Apps that must never be installed in the given instance.
-FORBIDDEN_APPS = {"home": ("work_skills", "channels_slack"), "biz": ("home_skills",)}
 
 ALFRED_TAG = "alfred"
 
@@ -31,9 +29,18 @@ def check_instance(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
                 id="alfred.E001",
             )
         )
-    for app in FORBIDDEN_APPS[instance]:
-        if apps.is_installed(app):
-            errors.append(Error(f"App {app!r} must not be installed in the {instance} instance.", id="alfred.E003"))
+    # Each skill and channel app names the instances it belongs to (``alfred_instances`` on its AppConfig),
+    # so the core needs no list of whose app is whose.
+    for app in apps.get_app_configs():
+        belongs_to = getattr(app, "alfred_instances", None)
+        if belongs_to is not None and instance not in belongs_to:
+            errors.append(
+                Error(
+                    f"App {app.name!r} belongs to {sorted(belongs_to)}, not to the {instance} instance.",
+                    hint="Remove it from INSTALLED_APPS / ALFRED_CHANNEL_APPS of this settings module.",
+                    id="alfred.E003",
+                )
+            )
     return errors
 
 

@@ -5,6 +5,8 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 
+from django.conf import settings
+
 from alfred.channels import channel_descriptions
 from alfred.models import Conversation, Member, MemberAddress
 
@@ -51,15 +53,18 @@ class MemberCache:
     """``member_for_address`` remembered for a short while, for the webhooks: they are the hot path and a
     household has a handful of members. The admin and the API run in the web process, and every save or
     delete of a member or an address there empties the cache at once (``AlfredConfig.ready`` connects it);
-    a change made by another process is seen within ``ttl`` seconds. The worker reads members fresh."""
+    a change made by another process is seen within ``ALFRED_MEMBER_CACHE_SECONDS``. The worker reads
+    members fresh."""
 
-    def __init__(self, ttl: float = 30.0, size: int = 1000) -> None:
-        self.ttl = ttl
+    def __init__(self, size: int = 1000) -> None:
         self.size = size
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, tuple[str, ...]], tuple[float, Member | None]] = {}
 
     def find(self, *, channel: str, addresses: Sequence[str]) -> Member | None:
+        ttl = settings.ALFRED_MEMBER_CACHE_SECONDS
+        if ttl <= 0:
+            return member_for_address(channel=channel, addresses=addresses)
         key, now = (channel, tuple(addresses)), time.monotonic()
         with self._lock:
             hit = self._entries.get(key)
@@ -69,7 +74,7 @@ class MemberCache:
         with self._lock:
             if len(self._entries) >= self.size:
                 self._entries.clear()
-            self._entries[key] = (now + self.ttl, member)
+            self._entries[key] = (now + ttl, member)
         return member
 
     def clear(self, **kwargs: object) -> None:

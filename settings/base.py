@@ -127,6 +127,9 @@ ALFRED_HANDLING_LEASE_SECONDS: int = env.int("ALFRED_HANDLING_LEASE_SECONDS", de
 ALFRED_REFUSAL_EVERY_HOURS: int = env.int("ALFRED_REFUSAL_EVERY_HOURS", default=24)
 # The channel apps of the instance (each with a ``channel.py`` declaring its ChannelDescription).
 ALFRED_CHANNEL_APPS: list[str] = []
+# Seconds the web process remembers who an inbound address belongs to (0 = look up every time). Admin edits in
+# the web process clear it at once; a change made elsewhere shows within this many seconds.
+ALFRED_MEMBER_CACHE_SECONDS: float = env.float("ALFRED_MEMBER_CACHE_SECONDS", default=30.0)
 ALFRED_OUTBOUND_MAX_ATTEMPTS: int = env.int("ALFRED_OUTBOUND_MAX_ATTEMPTS", default=6)
 
 # --- LLM (alfred/llm; empty key = not configured, the brain uses rules + fallback) ----------------

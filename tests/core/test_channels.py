@@ -86,3 +86,19 @@ def test_message_member_picks_the_channel_and_address_that_reach_the_member(with
     message.refresh_from_db()
     assert (message.channel, message.conversation.external_id, message.proactive) == ("test", "ana-1", True)
     assert message.status == "sent" and message.provider_message_id == f"provider-{message.pk}"
+
+
+@pytest.mark.django_db
+def test_the_member_cache_remembers_until_its_time_is_up_and_zero_turns_it_off(with_test_channel, settings):
+    ana, leo = Member.objects.create(name="Ana"), Member.objects.create(name="Leo")
+    address = MemberAddress.objects.create(member=ana, channel="test", address="shared-phone")
+    members.clear()
+    assert members.find(channel="test", addresses=["shared-phone"]) == ana
+
+    # A change made without signals (another process, a bulk update) is not seen while the entry lives...
+    MemberAddress.objects.filter(pk=address.pk).update(member=leo)
+    assert members.find(channel="test", addresses=["shared-phone"]) == ana
+
+    # ...and at once when the cache is off.
+    settings.ALFRED_MEMBER_CACHE_SECONDS = 0
+    assert members.find(channel="test", addresses=["shared-phone"]) == leo

@@ -40,3 +40,17 @@ def test_a_biz_skill_listed_in_home_settings_is_a_named_system_check_error():
 
 def test_the_configured_instance_passes_its_own_checks():
     assert [m for m in run_checks(tags=["alfred"]) if m.is_serious()] == []
+
+
+@pytest.mark.home
+def test_a_biz_app_installed_in_home_is_a_named_system_check_error():
+    with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, "work_skills"]):
+        errors = [m for m in run_checks(tags=["alfred"]) if m.is_serious()]
+        assert [(e.id, "'work_skills'" in e.msg) for e in errors] == [("alfred.E003", True)]
+
+
+@pytest.mark.biz
+def test_a_home_app_installed_in_biz_is_a_named_system_check_error():
+    with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, "home_skills"]):
+        errors = [m for m in run_checks(tags=["alfred"]) if m.is_serious()]
+        assert [(e.id, "'home_skills'" in e.msg) for e in errors] == [("alfred.E003", True)]
