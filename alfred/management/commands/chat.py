@@ -62,7 +62,7 @@ class Command(BaseCommand):
         try:
             import readline  # noqa: F401  (gives input() history and line editing)
         except ImportError:
-            pass
+            pass  # Python builds without readline (Windows, minimal images) still chat, without line editing
         member = member_for_console(sender)
         who = member.name if member else (sender or "nobody")
         title = f"Alfred · {settings.INSTANCE.title()}"
