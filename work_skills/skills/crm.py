@@ -70,7 +70,7 @@ def crm_deals_closing(ctx: ToolContext, *, period: Period = "this_month") -> Too
     today = selectors.local_today(ctx.member)
     start, end = selectors.period_range(period, today=today)
     deals = selectors.deals_closing(start=start, end=end)
-    span = {"start": start.isoformat(), "end": end.isoformat()}
+    span = {"start": date_text(start), "end": date_text(end)}
     if not deals:
         return ToolResult(text=_("No open deals are expected to close between %(start)s and %(end)s.") % span)
     lines = [
@@ -82,7 +82,9 @@ def crm_deals_closing(ctx: ToolContext, *, period: Period = "this_month") -> Too
         % {"count": len(deals), **span}
     ]
     lines += [f"• {deal.company.name} — {deal_text(deal, today=today)}" for deal in deals]
-    return ToolResult(text="\n".join(lines), data={"deals": [deal.pk for deal in deals], **span})
+    return ToolResult(
+        text="\n".join(lines), data={"deals": [deal.pk for deal in deals], "start": str(start), "end": str(end)}
+    )
 
 
 @tool()
