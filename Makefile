@@ -51,5 +51,6 @@ messages: $(VENV)/.dev ## Compile the .po translations into .mo files
 	cd alfred && ../$(PY) ../manage.py compilemessages -v0
 	cd home_skills && ../$(PY) ../manage.py compilemessages -v0
 	cd channels_wa && ../$(PY) ../manage.py compilemessages -v0
+	cd work_skills && ../$(PY) ../manage.py compilemessages -v0
 
 .PHONY: help chat test lint fmt serve bench messages

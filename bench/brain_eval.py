@@ -12,6 +12,7 @@ With OPENAI_API_KEY set and bench/llm_misses.py present, the lines the rules mis
 import importlib.util
 import io
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,10 +24,10 @@ CORPUS = ROOT / "tests" / "home_skills" / "corpus"
 sys.path.insert(0, str(ROOT))
 
 
-def setup_django(database: Path) -> None:
+def setup_django(database: Path, settings_module: str = "settings.home") -> None:
     for name in ("DATABASE_URL", "REDIS_URL", "INSTANCE"):
         os.environ.pop(name, None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "settings.home"
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     os.environ.setdefault("TASKS_INLINE", "1")
     import django
     from django.conf import settings
@@ -94,5 +95,31 @@ def main() -> int:
     return 0
 
 
+# The biz CRM corpus (tests/work_skills/corpus), scored the same way under settings.biz on the biz demo data.
+# One settings module per process, so it runs in a child process of its own.
+BIZ_CORPUS = ROOT / "tests" / "work_skills" / "corpus"
+
+
+def biz_main() -> int:
+    with tempfile.TemporaryDirectory() as directory:
+        setup_django(Path(directory) / "brain_eval_biz.sqlite3", "settings.biz")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", stdout=io.StringIO())
+
+        from alfred.brain import rules_match
+        from alfred.rules.corpus import evaluate, format_report
+        from work_skills.evaluation import ARGUMENT_MATCHERS
+
+        reports = evaluate(rules_match, BIZ_CORPUS, matchers=ARGUMENT_MATCHERS)
+        print("== biz corpus (tests/work_skills/corpus)")
+        print(format_report(reports, details="--quiet" not in sys.argv))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if "--biz" in sys.argv:
+        sys.exit(biz_main())
+    status = main()
+    sys.exit(status or subprocess.call([sys.executable, __file__, "--biz", *sys.argv[1:]]))

@@ -9,5 +9,6 @@ ALFRED_CHANNEL_APPS = []
 INSTALLED_APPS = [*INSTALLED_APPS, "work_skills", "channels_slack", *ALFRED_CHANNEL_APPS]
 ALFRED_SKILLS = [
     "alfred.skills.core",
+    "work_skills.skills.crm.skill",
 ]
 globals().update(instance_settings(INSTANCE))

@@ -1,0 +1,101 @@
+"""The CRM API under /api/ (token auth, as a member) and the admin pages, filters and search."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from alfred.models import Member
+from work_skills.models import Deal, Note
+
+pytestmark = pytest.mark.biz
+
+
+def client_for(member: Member) -> APIClient:
+    member.user = get_user_model().objects.create_user(f"member-{member.pk}")
+    member.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=member.user).key}")
+    return client
+
+
+@pytest.mark.parametrize("url", ["/api/companies/", "/api/contacts/", "/api/deals/", "/api/notes/", "/api/pipeline/"])
+def test_without_a_token_the_crm_api_answers_401(demo, url):
+    assert APIClient().get(url).status_code == 401
+
+
+def test_deals_filter_by_stage_company_and_closing_period(demo):
+    api = client_for(demo)
+
+    negotiation = api.get("/api/deals/", {"stage": "negotiation"}).json()
+    globex = api.get("/api/deals/", {"company": "globx"}).json()
+    closing = api.get("/api/deals/", {"closing": "this_month"}).json()
+    wrong = api.get("/api/deals/", {"closing": "someday"})
+
+    assert [(d["company"], d["amount"], d["currency"]) for d in negotiation] == [("Acme Corp", "12000.00", "EUR")]
+    assert [d["title"] for d in globex] == ["Globex support retainer"]
+    assert [d["company"] for d in closing] == ["Acme Corp"]
+    assert wrong.status_code == 400
+
+
+def test_a_note_added_through_the_api_is_the_members_and_an_unknown_company_is_400(demo):
+    api = client_for(demo)
+
+    added = api.post("/api/notes/", {"company": "ACME", "text": "Sent the contract"}, format="json")
+    unknown = api.post("/api/notes/", {"company": "Zorg", "text": "x"}, format="json")
+
+    assert added.status_code == 201
+    assert (added.json()["company"], added.json()["deal"], added.json()["author"]) == (
+        "Acme Corp",
+        "Acme platform licence",
+        "Owner",
+    )
+    assert unknown.status_code == 400 and unknown.json()["closest"]
+    assert Note.objects.filter(text="x").count() == 0
+
+
+def test_the_pipeline_endpoint_and_the_schema_list_the_crm(demo):
+    api = client_for(demo)
+
+    pipeline = api.get("/api/pipeline/").json()
+    schema = api.get("/api/schema/")
+
+    assert {row["stage"]: row["deals"] for row in pipeline} == {"proposal": 1, "negotiation": 1, "won": 1}
+    assert schema.status_code == 200
+    assert b"/api/deals/" in schema.content and b"/api/notes/" in schema.content
+
+
+@pytest.fixture
+def admin_client(demo, client: Client) -> Client:
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw"))
+    return client
+
+
+def test_every_crm_admin_page_opens_with_its_filters_and_search(admin_client):
+    deal = Deal.objects.get(company__name="Acme Corp")
+    month = deal.expected_close.strftime("%Y-%m")
+    urls = [
+        "/admin/work_skills/company/?q=acme",
+        f"/admin/work_skills/company/{deal.company_id}/change/",
+        "/admin/work_skills/contact/?q=jane",
+        "/admin/work_skills/deal/?stage__exact=negotiation",
+        f"/admin/work_skills/deal/?close_month={month}",
+        f"/admin/work_skills/deal/{deal.pk}/change/",
+        "/admin/work_skills/note/?q=discount",
+    ]
+    for url in urls:
+        assert admin_client.get(url).status_code == 200, url
+
+    filtered = admin_client.get(f"/admin/work_skills/deal/?close_month={month}")
+    assert "Acme platform licence" in filtered.content.decode()
+    assert "Globex support retainer" not in filtered.content.decode()
+
+
+def test_a_note_with_markup_is_shown_as_text_in_the_admin(admin_client):
+    deal = Deal.objects.get(company__name="Acme Corp")
+    Note.objects.create(company=deal.company, text="<script>alert('x')</script>")
+
+    page = admin_client.get("/admin/work_skills/note/").content.decode()
+
+    assert "<script>alert" not in page and "&lt;script&gt;" in page

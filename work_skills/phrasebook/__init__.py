@@ -1,0 +1,1 @@
+"""The work skills' rules: the CRM phrasebook (English and Spanish)."""
