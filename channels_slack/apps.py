@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ChannelsSlackConfig(AppConfig):
     verbose_name = "Slack"
     name = "channels_slack"
+
+    def ready(self) -> None:
+        from channels_slack import checks  # noqa: F401  (registers the configuration check)
