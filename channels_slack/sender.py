@@ -21,6 +21,7 @@ returned here. What is decided here:
 
 import http.client
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
@@ -47,6 +48,8 @@ MAX_BUTTON_VALUE = 2000
 # A response_url takes at most five messages in its 30 minutes.
 MAX_RESPONSE_PARTS = 5
 ACK_REACTION = "white_check_mark"
+# What Slack's error codes look like ("ratelimited", "invalid_auth").
+ERROR_CODE = re.compile(r"[a-z0-9_]{1,32}")
 ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 
 
@@ -95,7 +98,10 @@ def api_error(exc: "SlackApiError") -> SendError:
     response = exc.response
     status = int(response.status_code or 0)
     data = response.data if isinstance(response.data, dict) else {}
-    code = str(data.get("error") or f"http_{status}")[:32]
+    # slack_sdk puts a description in "error" when the body was not JSON (a proxy's 5xx page): the HTTP
+    # status is the code then.
+    error = data.get("error")
+    code = error if isinstance(error, str) and ERROR_CODE.fullmatch(error) else f"http_{status}"
     if code in ALERT_CODES:
         return SendError(
             f"Slack refused the bot token ({code}): reinstall the app or replace SLACK_BOT_TOKEN",
