@@ -37,6 +37,11 @@ def request_handler() -> "SlackRequestHandler":
     return _handler(settings.SLACK_SIGNING_SECRET, settings.SLACK_BOT_TOKEN, settings.SLACK_API_BASE)
 
 
+def get_app() -> "App":
+    """The process's bolt ``App`` for the current settings."""
+    return request_handler().app
+
+
 @lru_cache(maxsize=4)
 def _handler(signing_secret: str, token: str, api_base: str) -> "SlackRequestHandler":
     from slack_bolt.adapter.django import SlackRequestHandler

@@ -299,3 +299,24 @@ def test_the_signing_secret_is_read_when_a_request_comes_not_at_import(client, s
 
     assert send_event(client, event("message_im"), secret=SIGNING_SECRET).status_code == 401
     assert send_event(client, event("message_im"), secret="rotated-secret").status_code == 200
+
+
+def test_a_mention_goes_through_a_real_celery_worker_and_is_answered_once(
+    slack_settings, slack, owner, celery_worker_thread
+):
+    from django.test import Client
+
+    from alfred.publisher import publisher
+
+    ts = unique_ts()
+    mention = event("app_mention", ts=ts)
+    responses = [
+        send_event(Client(), mention),
+        send_event(Client(), mention, HTTP_X_SLACK_RETRY_NUM="1"),
+        send_event(Client(), event("message_channels", ts=ts)),
+    ]
+    assert publisher.flush()
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert [post["text"] for post in slack.wait_for("chat.postMessage", 1)] == ["pong"]
+    assert len(inbound()) == 1 and ToolCall.objects.count() == 1

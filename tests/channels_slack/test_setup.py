@@ -57,3 +57,47 @@ def test_the_demo_owner_is_reached_by_the_sample_user_id():
         ("Owner", "slack", "U2147483697")
     ]
     assert console_exchange("ping", sender="U2147483697").reply == "pong"
+
+
+def test_the_web_process_loads_the_slack_urls_without_any_slack_sdk():
+    """bolt arrives with the first Slack request and slack_sdk with the first send; loading the URLs (every
+    web process start) must import neither: each costs memory in every process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, django; django.setup(); import settings.biz; from django.urls import resolve; "
+        "resolve('/slack/events/'); import channels_slack.channel, channels_slack.checks; "
+        "print(sorted(m for m in sys.modules if m.startswith(('slack_bolt', 'slack_sdk'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "settings.biz"},
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_manifest_points_every_request_at_the_one_endpoint():
+    from pathlib import Path
+
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "channels_slack" / "manifest.yml").read_text())
+    settings_part = manifest["settings"]
+    urls = {
+        settings_part["event_subscriptions"]["request_url"],
+        settings_part["interactivity"]["request_url"],
+        *(command["url"] for command in manifest["features"]["slash_commands"]),
+    }
+    assert urls == {"https://<host>/slack/events/"}
+    assert set(settings_part["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+    assert {"chat:write", "commands", "app_mentions:read", "im:history"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
