@@ -186,6 +186,21 @@ WHATSAPP_REMINDER_TEMPLATE_PARAM_NAMES: list[str] = env.list("WHATSAPP_REMINDER_
 # How many quick-reply buttons the template has; each gets the payload of the reminder's button at its index.
 WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES: int = env.int("WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES", default=1)
 
+# --- Slack (channels_slack; biz) ---------------------------------------------------------------------
+# Optional here because only biz installs channels_slack; its system check channels_slack.E001 refuses to
+# start without them outside development mode.
+SLACK_BOT_TOKEN: str = secret("SLACK_BOT_TOKEN", required=False)
+SLACK_SIGNING_SECRET: str = secret("SLACK_SIGNING_SECRET", required=False)
+# Only this workspace's requests are handled; events, commands and clicks from any other team are ignored.
+# Development mode defaults to T0001, the workspace of Slack's documented sample payloads (the demo owner's).
+SLACK_TEAM_ID: str = env("SLACK_TEAM_ID", default="T0001" if DEV_MODE else "")
+# Slack Web API base, with its trailing slash (slack_sdk appends method names); tests use a loopback stand-in.
+SLACK_API_BASE: str = env("SLACK_API_BASE", default="https://slack.com/api/")
+# Seconds to wait for Slack; a send whose answer never comes is not retried (it may have gone out).
+SLACK_API_TIMEOUT: float = env.float("SLACK_API_TIMEOUT", default=15.0)
+# Acknowledge a change the member asked for with a ✅ reaction on their message instead of a text reply.
+SLACK_ACK_REACTION: bool = env.bool("SLACK_ACK_REACTION", default=True)
+
 # --- Celery ---------------------------------------------------------------------------------------
 # Without Redis the tasks run inline in the calling process (embedded mode): same code path, no worker.
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("TASKS_INLINE", default=not REDIS_URL)
