@@ -126,11 +126,12 @@ def test_sets_built_in_memory_are_scored_with_junk_and_must_not_write_lines_apar
         return [Intent("grocery_add", {"item": text.removeprefix("add ")})] if text.startswith("add ") else None
 
     def junk(case, intent):
-        return intent.args["item"] != case.args.get("item") and case.args.get("item", "") in intent.args["item"]
+        want = case.args.get("item")
+        return bool(want) and intent.args["item"] != want and want in intent.args["item"]
 
     report = evaluate_cases(match, cases, junk=junk)[0]
 
-    assert (report.coverage, report.precision, report.junk) == (1.0, 0.25, 1)
+    assert (report.coverage, round(report.precision, 2), report.junk) == (1.0, 0.33, 1)
     assert (report.fired_on_negatives, report.clean) == (1, 0.5)
     assert not report.meets_targets()
     assert "junk     [en] 'add tissues so can you'" in format_report([report])
