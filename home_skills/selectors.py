@@ -102,6 +102,15 @@ def aisle_for(name: str) -> Aisle | None:
     return keywords.get(head, keywords[candidates[0]])
 
 
+def item_known(name: str) -> bool:
+    """For the rules: the name is a product the aisle dictionary knows, or an open line of some list, so an
+    ambiguous verb ("pon", "put", "quita") is about the list and not the table, the kettle or the music."""
+    key = name_key(name)
+    return bool(key) and (
+        aisle_for(name) is not None or Item.objects.filter(state=ItemState.OPEN, normalised_name=key).exists()
+    )
+
+
 def items_open(shopping_list: ShoppingList) -> list[Item]:
     return list(
         Item.objects.filter(shopping_list=shopping_list, state=ItemState.OPEN).select_related("aisle", "added_by")
