@@ -325,6 +325,11 @@ SHOW_RULES = [
     ),
     re.compile(r"^(?:what'?s|what is|whats)\s+(?:left|missing)\s+(?:to\s+(?:buy|get)|on\s+the\s+list)$"),
     re.compile(
+        r"^(?:tell|show|give|send|read|list)\s+(?:me\s+|us\s+)?(?:everything|all|all\s+the\s+(?:items|things|stuff)|"
+        r"what'?s|what\s+is|what)\s+(?:that'?s\s+|is\s+|we\s+have\s+)?(?:on|in)\s+(?:the|our|my)\s+"
+        rf"(?:{LIST_NAME}\s+)?list$"
+    ),
+    re.compile(
         r"^(?:que|q)\s+(?:hay|tenemos|queda|quedan|pone|falta)\s+en\s+(?:la|mi|nuestra)\s+lista"
         rf"(?:\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})?$"
     ),
@@ -344,6 +349,24 @@ SHOW_RULES = [
     re.compile(rf"^(?:la\s+lista|lista\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})$"),
     re.compile(rf"^la\s+lista\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME}$"),
 ]
+# Questions about an item, answered by grocery_check (reads only): "is butter on the shopping list?",
+# "did I already add rice?", "do we need bread?", "¿está la leche en la lista?", "¿ya apuntaste el arroz?".
+CHECK_RULES = [
+    re.compile(r"^(?:is|are)\s+(?:there\s+)?(?:any\s+)?(?P<items>.+?)(?:\s+(?:already|still))?$"),
+    re.compile(
+        r"^(?:did|have|has)\s+(?P<who>[a-z]+)\s+(?:already\s+)?"
+        r"(?:add|added|put|write|written|wrote)\s+(?P<items>.+?)(?:\s+(?:already|yet|down))?$"
+    ),
+    re.compile(r"^(?:ya\s+)?(?:esta|estan)\s+(?P<items>.+?)(?:\s+ya)?$"),
+    re.compile(
+        r"^(?:ya\s+)?(?:has|habeis|ha|han|hemos|he)\s+(?:anadido|apuntado|puesto|agregado|anotado)\s+(?P<items>.+?)"
+        r"(?:\s+ya)?$"
+    ),
+    re.compile(r"^(?:ya\s+)?(?:anadiste|apuntaste|pusiste|agregaste|anotaste)\s+(?P<items>.+?)(?:\s+ya)?$"),
+]
+# "Is there milk?", "¿está la leche?": only with the list named (else it is about the fridge).
+CHECK_NEEDS_LIST = frozenset({0, 2})
+CHECK_SUBJECTS = frozenset({"i", "we", "you", "u", "someone", "anyone", "somebody", "anybody"})
 BOUGHT_STATE_ES = r"(?:comprad[oa]s?|hech[oa]s?|completad[oa]s?|realizad[oa]s?|terminad[oa]s?|list[oa]s?|tachad[oa]s?)"
 BOUGHT_RULES = [
     re.compile(
@@ -386,6 +409,8 @@ BOUGHT_HEAD_VERBS = (
 )
 # "… como comprado" left after a list named first ("marca en la lista leche como comprada").
 BOUGHT_STATE_TAIL = re.compile(rf"\s+como\s+{BOUGHT_STATE_ES}$")
+# "what do we need from the shop?": the shop itself means the default list.
+SHOP_WORDS = frozenset({"shop", "shops", "store", "supermarket", "tienda", "supermercado", "mercado"})
 # Words the optional subject slot may catch that are not a person ("just got…", "ya compré…").
 SUBJECTS = frozenset({"i", "we", "yo", "ya", "just", "already", "finally", "also", "nosotros"})
 REMOVE_VERBS = frozenset(
@@ -447,7 +472,7 @@ class ShoppingPhrasebook:
         # Calendars, reminders, devices, "delete everything": not ours, and never a guess that writes.
         if out_of_scope(u.folded):
             return None
-        for rule in (self.show, self.remove, self.bought, self.add):
+        for rule in (self.show, self.check, self.remove, self.bought, self.add):
             found = rule(u)
             if found:
                 return found
@@ -471,11 +496,28 @@ class ShoppingPhrasebook:
             groups = found.groupdict()
             if groups.get("place"):
                 place = groups["place"]
+                if simplify(place) in SHOP_WORDS:
+                    return intent("grocery_show")
                 known = selectors.shopping_list_find(place)
                 if known is None and simplify(place) not in selectors.DEFAULT_LIST_WORDS:
                     return None
                 return intent("grocery_show", shopping_list=list_name(place))
             return intent("grocery_show", shopping_list=list_name(groups.get("lname")))
+        return None
+
+    def check(self, u: Utterance) -> list[Intent] | None:
+        rest, shopping_list, named = strip_list_tail(u)
+        for number, rule in enumerate(CHECK_RULES):
+            found = rule.match(rest.folded)
+            if not found:
+                continue
+            if number in CHECK_NEEDS_LIST and not named:
+                return None
+            who = found.groupdict().get("who")
+            if who and who not in CHECK_SUBJECTS and selectors.member_find(who) is None:
+                return None
+            items = parse_items(rest.group(found, "items"), strict=True)
+            return intent("grocery_check", items, shopping_list) if items else None
         return None
 
     def remove(self, u: Utterance) -> list[Intent] | None:

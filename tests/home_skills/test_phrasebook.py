@@ -143,3 +143,23 @@ def test_out_of_scope_requests_that_look_like_list_commands_write_nothing(family
 )
 def test_the_issue_17_phrasings_write_the_right_item_and_nothing_else(family, text, expected):
     assert match(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is butter on the shopping list?", ("grocery_check", {"items": [{"name": "butter"}]})),
+        ("did I already add rice?", ("grocery_check", {"items": [{"name": "rice"}]})),
+        ("¿está la leche en la lista?", ("grocery_check", {"items": [{"name": "leche"}]})),
+        ("¿ya apuntaste el arroz?", ("grocery_check", {"items": [{"name": "arroz"}]})),
+        ("tell me everything on the shopping list", ("grocery_show", {})),
+        ("what do we need from the shop?", ("grocery_show", {})),
+    ],
+)
+def test_questions_about_the_list_are_answered_without_a_write(family, text, expected):
+    assert match(text) == [expected]
+
+
+@pytest.mark.parametrize("text", ["is there milk?", "do we need to leave now?", "did Bob add eggs?"])
+def test_questions_that_are_not_about_the_list_are_left_alone(family, text):
+    assert match(text) is None
