@@ -163,3 +163,8 @@ def test_questions_about_the_list_are_answered_without_a_write(family, text, exp
 @pytest.mark.parametrize("text", ["is there milk?", "do we need to leave now?", "did Bob add eggs?"])
 def test_questions_that_are_not_about_the_list_are_left_alone(family, text):
     assert match(text) is None
+
+
+@pytest.mark.parametrize("text", ["what chores are due this week?", "qué tareas hay esta semana", "chores this week"])
+def test_chores_over_the_week_are_understood(family, text):
+    assert match(text) == [("chore_due", {"week": True})]
