@@ -3,10 +3,14 @@
 database seeded with the demo family, and prints coverage and precision per language, then each miss and
 misfire. Offline and free; exits 0 (the pytest tests/home_skills/test_corpus.py guards the targets).
 
+Then the held-out sets (``home_skills/evaluation.py``: Home Assistant's list templates expanded with hassil
+from the installed package, its device sentences, our out-of-scope lines), each with coverage, precision
+and junk per language; ``--details`` lists their misses and misfires too.
+
 With OPENAI_API_KEY set and bench/llm_misses.py present, the lines the rules missed are handed to its
 ``llm_report(misses)``.
 
-    .venv/bin/python bench/brain_eval.py [--quiet]
+    .venv/bin/python bench/brain_eval.py [--quiet] [--details]
 """
 
 import importlib.util
@@ -71,15 +75,28 @@ def main() -> int:
         call_command("seed_demo", stdout=io.StringIO())
 
         from alfred.brain import rules_match
-        from alfred.rules.corpus import evaluate, format_report
-        from home_skills.evaluation import ARGUMENT_MATCHERS
+        from alfred.rules.corpus import evaluate, evaluate_cases, format_report
+        from home_skills import evaluation
 
         started = time.perf_counter()
-        reports = evaluate(rules_match, CORPUS, matchers=ARGUMENT_MATCHERS)
+        reports = evaluate(rules_match, CORPUS, matchers=evaluation.ARGUMENT_MATCHERS, junk=evaluation.is_junk)
         elapsed = time.perf_counter() - started
         lines = sum(len(r.results) for r in reports)
+        print("== our corpus (tests/home_skills/corpus)")
         print(format_report(reports, details=not quiet))
         print(f"{lines} lines in {elapsed * 1000:.0f} ms ({elapsed * 1000 / max(lines, 1):.1f} ms per line)")
+
+        held_out = [
+            ("Home Assistant list templates (held out)", evaluation.held_out_templates),
+            ("Home Assistant device sentences (must not write)", evaluation.held_out_devices),
+            ("out of scope: calendar, reminders, everything (must not write)", evaluation.out_of_scope),
+        ]
+        for title, build in held_out:
+            set_reports = evaluate_cases(
+                rules_match, build(), matchers=evaluation.ARGUMENT_MATCHERS, junk=evaluation.is_junk
+            )
+            print(f"\n== {title}")
+            print(format_report(set_reports, details="--details" in sys.argv))
 
         slowest, text = adversarial_worst(rules_match)
         print(f"adversarial inputs (2,000-character floods): slowest {slowest * 1000:.1f} ms ({text[:24]!r}…)")

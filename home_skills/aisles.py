@@ -1,6 +1,7 @@
 """The built-in aisle dictionary (English + Spanish). A migration loads it into the database, where the
 admin edits it; ``aisle_for`` reads the database, never this module."""
 
+import functools
 from typing import Any
 
 # (name_en, name_es, emoji, position, comma-separated keywords in both languages; plural or accents optional)
@@ -107,6 +108,78 @@ BUILTIN_AISLES: list[tuple[str, str, str, int, str]] = [
         comida para el gato, pienso, arena para gatos""",
     ),
 ]
+
+
+# The same product in English and Spanish (and its regional names), so "got the milk" checks off "leche" and
+# "is leche on the list?" finds "milk": a family writes in both languages to one list. One group a line.
+BUILTIN_SYNONYMS: list[str] = [
+    "milk, leche",
+    "egg, huevo",
+    "bread, pan",
+    "butter, mantequilla",
+    "cheese, queso",
+    "yogurt, yoghurt, yogur",
+    "cream, nata",
+    "apple, manzana",
+    "banana, plátano, platano, banano",
+    "orange, naranja",
+    "lemon, limón",
+    "tomato, tomate, jitomate",
+    "potato, patata, papa",
+    "onion, cebolla",
+    "garlic, ajo",
+    "carrot, zanahoria",
+    "lettuce, lechuga",
+    "strawberry, fresa, frutilla",
+    "avocado, aguacate, palta",
+    "chicken, pollo",
+    "beef, ternera",
+    "ham, jamón",
+    "fish, pescado",
+    "rice, arroz",
+    "pasta, pasta",
+    "flour, harina",
+    "sugar, azúcar",
+    "salt, sal",
+    "oil, aceite",
+    "olive oil, aceite de oliva",
+    "coffee, café",
+    "tea, té",
+    "biscuits, cookies, galletas",
+    "crisps, chips, patatas fritas",
+    "water, agua",
+    "juice, zumo, jugo",
+    "orange juice, zumo de naranja, jugo de naranja",
+    "beer, cerveza",
+    "wine, vino",
+    "toilet paper, papel higiénico",
+    "kitchen roll, paper towels, papel de cocina",
+    "bin bags, bolsas de basura",
+    "batteries, pilas",
+    "soap, jabón",
+    "shampoo, champú",
+    "toothpaste, pasta de dientes",
+    "tissues, pañuelos",
+    "nappies, diapers, pañales",
+    "dog food, comida para perro, comida para el perro, pienso",
+]
+
+
+@functools.cache
+def _synonym_groups() -> dict[str, frozenset[str]]:
+    from alfred.rules.text import name_key
+
+    groups: dict[str, frozenset[str]] = {}
+    for line in BUILTIN_SYNONYMS:
+        keys = frozenset(name_key(word) for word in line.split(","))
+        groups.update(dict.fromkeys(keys, keys))
+    return groups
+
+
+def synonym_keys(key: str) -> frozenset[str]:
+    """The normalised names that mean the same product as ``key`` (itself included; itself alone when the
+    dictionary has no group for it)."""
+    return _synonym_groups().get(key, frozenset({key}))
 
 
 def keywords_of(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from alfred.members import member_reach
 from alfred.models import Member
 from alfred.rules.text import name_key, simplify
+from home_skills.aisles import synonym_keys
 from home_skills.models import (
     Aisle,
     AisleKeyword,
@@ -102,6 +103,33 @@ def aisle_for(name: str) -> Aisle | None:
     return keywords.get(head, keywords[candidates[0]])
 
 
+# Words in a list's name that say it is not for shopping: its lines are shown as they are.
+NOT_SHOPPING_LIST_WORDS = frozenset(
+    """todo todos tasks task chores jobs errands packing pack trip holiday holidays vacation ideas
+    tareas tarea pendientes deberes recados maleta equipaje viaje vacaciones ideas""".split()
+)
+
+
+def shopping_list_is_for_shopping(shopping_list: ShoppingList, items: list[Item]) -> bool:
+    """The default list, and any list whose name is not a to-do or packing word and whose lines the aisle
+    dictionary knows at least in part; a to-do list is shown without aisles or "to buy"."""
+    if shopping_list.is_default:
+        return True
+    name = simplify(shopping_list.name)
+    if set(name.split()) & NOT_SHOPPING_LIST_WORDS or " to do " in f" {name} ":
+        return False
+    return any(item.aisle_id for item in items)
+
+
+def item_known(name: str) -> bool:
+    """For the rules: the name is a product the aisle dictionary knows, or an open line of some list, so an
+    ambiguous verb ("pon", "put", "quita") is about the list and not the table, the kettle or the music."""
+    key = name_key(name)
+    return bool(key) and (
+        aisle_for(name) is not None or Item.objects.filter(state=ItemState.OPEN, normalised_name=key).exists()
+    )
+
+
 def items_open(shopping_list: ShoppingList) -> list[Item]:
     return list(
         Item.objects.filter(shopping_list=shopping_list, state=ItemState.OPEN).select_related("aisle", "added_by")
@@ -133,10 +161,15 @@ def items_by_aisle(items: list[Item]) -> list[tuple[Aisle | None, list[Item]]]:
 
 
 def item_match(items: list[Item], name: str) -> Item | None:
-    """The line a name refers to: same key, else one clear typo away."""
+    """The line a name refers to: same key, else the same product in the other language ("milk" for
+    "leche"), else one clear typo away."""
     key = name_key(name)
     for item in items:
         if item.normalised_name == key:
+            return item
+    same = synonym_keys(key)
+    for item in items:
+        if item.normalised_name in same:
             return item
     if len(key) < FUZZY_MIN_LENGTH:
         return None

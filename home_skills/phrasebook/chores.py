@@ -109,6 +109,16 @@ DUE_RULES = [
     re.compile(rf"^tareas(?:\s+pendientes|\s+de\s+(?P<day2>hoy|manana))?{DAY}$"),
     re.compile(rf"^que\s+hay\s+que\s+hacer{DAY}(?:\s+en\s+(?:casa|la\s+casa))?$"),
 ]
+# "what chores are due this week?", "qué tareas hay esta semana": chore_due over the rest of the week.
+WEEK = r"\s+(?:this\s+week|for\s+the\s+week|for\s+this\s+week|esta\s+semana|para\s+esta\s+semana|de\s+esta\s+semana)"
+DUE_WEEK_RULES = [
+    re.compile(rf"^(?:what|which)\s+chores\s+(?:are|is)\s+(?:due|on|there|left)(?:\s+to\s+do)?{WEEK}$"),
+    re.compile(rf"^(?:any|are\s+there\s+any)?\s*chores(?:\s+(?:due|left|to\s+do))?{WEEK}$"),
+    re.compile(rf"^(?:what'?s|what\s+is|whats)\s+due{WEEK}$"),
+    re.compile(rf"^(?:que|cuales)\s+tareas\s+(?:hay|tocan|toca|quedan|tenemos){WEEK}$"),
+    re.compile(rf"^tareas(?:\s+pendientes)?{WEEK}$"),
+    re.compile(rf"^que\s+hay\s+que\s+hacer{WEEK}(?:\s+en\s+(?:casa|la\s+casa))?$"),
+]
 MINE_RULES = [
     re.compile(r"^(?:my|all\s+my)\s+chores$"),
     re.compile(r"^(?:what|which)\s+(?:are|r)\s+my\s+chores(?:\s+today)?$"),
@@ -286,6 +296,8 @@ class ChoresPhrasebook:
         if added:
             return added
         clean = u.clean()
+        if any(rule.match(clean) for rule in DUE_WEEK_RULES):
+            return [Intent("chore_due", {"week": True})]
         for rule in DUE_RULES:
             found = rule.match(clean)
             if found:

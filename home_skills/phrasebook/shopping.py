@@ -14,6 +14,7 @@ from alfred.rules.text import name_key, simplify
 from alfred.rules.utterance import Utterance
 from home_skills import selectors
 from home_skills.models import AisleKeyword
+from home_skills.phrasebook.common import item_is_clean, out_of_scope
 from home_skills.vocabulary import CHORE_SYNONYMS, UNIT_WORDS
 
 UNIT_PATTERN = "|".join(sorted(UNIT_WORDS, key=len, reverse=True))
@@ -21,16 +22,31 @@ UNIT_PATTERN = "|".join(sorted(UNIT_WORDS, key=len, reverse=True))
 # --- where the list is named ---------------------------------------------------------------------------
 LIST_NAME = r"(?P<lname>[a-z0-9][a-z0-9'-]*(?: [a-z0-9'-]+)?)"
 LIST_TAIL_EN = re.compile(
-    r"\s*,?\s+(?:to|on|onto|in|into|from|off|for)\s+(?:the\s+|my\s+|our\s+|this\s+|that\s+)?"
+    r"\s*,?\s+(?:off\s+)?(?:to|on|onto|in|into|from|off|for)\s+(?:the\s+|my\s+|our\s+|this\s+|that\s+)?"
     rf"(?:{LIST_NAME}\s+)?list$"
 )
 LIST_TAIL_ES = re.compile(
-    r"\s*,?\s+(?:a|en|de|para|del)\s+(?:la\s+|mi\s+|nuestra\s+)?lista"
-    rf"(?:\s+(?:de\s+la|de\s+las|de\s+los|del|de|para\s+la|para\s+el)\s+{LIST_NAME})?$"
+    r"\s*,?\s+(?:a|en|de|para|del|al)\s+(?:(?:la|el|mi|mis|nuestra|tu|su)\s+)?(?:lista|listado)"
+    rf"(?:\s+(?:(?:de\s+la|de\s+las|de\s+los|del|de|para\s+la|para\s+el)\s+)?{LIST_NAME})?$"
+)
+# "… to my shopping", "… from the pharmacy", "… de la farmacia": a list named without the word "list"
+# counts only when it is a list we have (or the default list's own words), never a place in a sentence.
+BARE_LIST_TAIL = re.compile(
+    r"\s*,?\s+(?:off\s+)?(?:to|on|onto|in|into|from|off|a|en|de|del)\s+(?:(?:the|my|our|la|las|el|los|mi|mis|nuestra)\s+)?"
+    r"(?P<lname>[a-z]+)$"
+)
+# Spanish (and some English) put the list first: "añade a la lista de la compra yogures", "add to the
+# shopping list: milk". The verb is checked by the rule that uses it.
+LIST_HEAD = re.compile(
+    r"^(?P<verb>[a-z]+(?:\s+(?:off|por\s+(?:hecho|hecha|hechos|hechas|completado|completada|comprado|comprada)))?)"
+    r"\s+(?:(?:a|en|al|de|del|to|on|onto|from|off)\s+)(?:(?:la|el|mi|mis|nuestra|the|my|our)\s+)?"
+    r"(?:(?:(?P<lname_en>[a-z]+)\s+)?list|(?:lista|listado)(?:\s+(?:(?:de\s+la|de\s+las|de\s+los|del|de)\s+)?"
+    r"(?P<lname>[a-z]+))?)\s*:?\s+(?P<items>.+)$"
 )
 # "…, add it to the pharmacy list", "…, apúntalo en la lista de la farmacia"
 ADD_IT_TAIL = re.compile(
-    r"(?:\s*,\s*|\s+|^)(?:(?:so|and)\s+)?(?:add|put|pop|stick)\s+(?:it|them|that|those)(?=\s|$)|"
+    r"(?:\s*,\s*|\s+|^)(?:(?:so|and)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?)?"
+    r"(?:add|put|pop|stick)\s+(?:it|them|that|those)(?=\s|$)|"
     r"(?:\s*,\s*|\s+|^)(?:y\s+)?(?:apuntalo|apuntala|apuntalos|apuntalas|anadelo|anadela|anadelos|anadelas|ponlo|ponla|"
     r"ponlos|ponlas|agregalo|agregala|agregalos|agregalas)(?=\s|$)"
 )
@@ -109,8 +125,33 @@ def strip_list_tail(u: Utterance) -> tuple[Utterance, str | None, bool]:
         found = tail.search(u.folded)
         if found:
             raw = found.group("lname")
+            if raw and not item_is_clean(raw):
+                # "off in my list": never a list called "in my"; the leftover words then fail the item check.
+                return u, None, False
             return u.cut(0, found.start()), list_name(raw), True
+    found = BARE_LIST_TAIL.search(u.folded)
+    if found and known_list(found.group("lname")):
+        return u.cut(0, found.start()), list_name(found.group("lname")), True
     return u, None, False
+
+
+def known_list(name: str | None) -> bool:
+    """A name that is one of our lists (or its alias), or the default list's own words."""
+    if not name:
+        return True
+    return simplify(name) in selectors.DEFAULT_LIST_WORDS or selectors.shopping_list_find(name) is not None
+
+
+def strip_list_head(u: Utterance, verbs: frozenset[str]) -> tuple[Utterance, str | None] | None:
+    """ "añade a la lista de la compra yogures": the items after a list named first, and that list; None
+    when the message does not start so, the verb is not one of ``verbs`` or the list is not one we have."""
+    found = LIST_HEAD.match(u.folded)
+    if not found or found.group("verb") not in verbs:
+        return None
+    raw = found.group("lname") or found.group("lname_en")
+    if not known_list(raw):
+        return None
+    return u.group(found, "items"), list_name(raw)
 
 
 def _known_keywords() -> dict[str, int]:
@@ -198,6 +239,8 @@ def acceptable_name(folded: str, *, strict: bool) -> bool:
         return False
     if words[0] in ENGLISH_VERBS or any(word in PRONOUNS_ANYWHERE for word in words):
         return False
+    if not item_is_clean(folded):
+        return False
     return not (strict and (words[0] in COMMON_VERBS or len(words) > 5))
 
 
@@ -224,11 +267,34 @@ def intent(tool: str, items: list[dict[str, Any]] | None = None, shopping_list: 
 
 
 # --- the rules ----------------------------------------------------------------------------------------------
+# Verbs as people write them, folded: the tú, usted and voseo imperatives and the infinitive of each Spanish
+# verb ("añade/añada/añadí/añadir", "pon/ponga/poné/poner"), English imperatives.
+ADD_VERBS = frozenset(
+    """add include buy tack
+    anade anada anadi anadir anademe agrega agregue agregar agregame anota anote anotar anotame apunta apunte
+    apuntar apuntame apuntad suma sume sumar sumame incluye incluya inclui incluir compra compre comprad
+    comprar""".split()
+) | {"hay que anadir", "tack on"}
+# Verbs that also put kettles on, kids to bed and music in the lounge: they add to a list only when the list
+# is named or every item is a product we know.
+AMBIGUOUS_ADD_VERBS = frozenset(
+    """put pop stick throw chuck pon ponga pone poner ponme poneme poned mete meta meter meteme echa eche
+    echar""".split()
+)
 EXPLICIT_ADD = re.compile(
     r"^(?:(?:also|and|then|y)\s+)?(?:(?:i|we)\s+)?"
-    r"(?:add|put|pop|stick|include|buy|anade|anadir|agrega|agregar|pon|ponme|poned|apunta|apuntame|apuntad|"
-    r"apuntar|anota|anotame|anotar|mete|meter|incluye|compra|comprad|comprar|hay que anadir)\s+(?P<items>.+)$"
+    r"(?P<verb>hay que anadir|tack on|[a-z]+)\s+(?P<items>.+?)(?:\s+on)?$"
 )
+# "crisps should be added", "i need crisps added", "the list should also have crisps".
+PASSIVE_ADD = [
+    re.compile(
+        r"^(?P<items>.+?)\s+(?:should|needs\s+to|need\s+to|must|has\s+to|have\s+to)\s+(?:be|go)\s+(?:added|on)$"
+    ),
+    re.compile(r"^(?:(?:i|we)\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?P<items>.+?)\s+(?:added|put\s+on)$"),
+    re.compile(
+        r"^(?:the\s+)?list\s+(?:should|needs\s+to|must)\s+(?:also\s+)?(?:have|include|contain)\s+(?P<items>.+)$"
+    ),
+]
 IMPLICIT_ADD = re.compile(
     r"^(?:"
     r"(?:we|i)\s+(?:need|needs|'ll need|will need|also need|still need)|need|needs|"
@@ -259,6 +325,11 @@ SHOW_RULES = [
     ),
     re.compile(r"^(?:what'?s|what is|whats)\s+(?:left|missing)\s+(?:to\s+(?:buy|get)|on\s+the\s+list)$"),
     re.compile(
+        r"^(?:tell|show|give|send|read|list)\s+(?:me\s+|us\s+)?(?:everything|all|all\s+the\s+(?:items|things|stuff)|"
+        r"what'?s|what\s+is|what)\s+(?:that'?s\s+|is\s+|we\s+have\s+)?(?:on|in)\s+(?:the|our|my)\s+"
+        rf"(?:{LIST_NAME}\s+)?list$"
+    ),
+    re.compile(
         r"^(?:que|q)\s+(?:hay|tenemos|queda|quedan|pone|falta)\s+en\s+(?:la|mi|nuestra)\s+lista"
         rf"(?:\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})?$"
     ),
@@ -278,6 +349,25 @@ SHOW_RULES = [
     re.compile(rf"^(?:la\s+lista|lista\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})$"),
     re.compile(rf"^la\s+lista\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME}$"),
 ]
+# Questions about an item, answered by grocery_check (reads only): "is butter on the shopping list?",
+# "did I already add rice?", "do we need bread?", "¿está la leche en la lista?", "¿ya apuntaste el arroz?".
+CHECK_RULES = [
+    re.compile(r"^(?:is|are)\s+(?:there\s+)?(?:any\s+)?(?P<items>.+?)(?:\s+(?:already|still))?$"),
+    re.compile(
+        r"^(?:did|have|has)\s+(?P<who>[a-z]+)\s+(?:already\s+)?"
+        r"(?:add|added|put|write|written|wrote)\s+(?P<items>.+?)(?:\s+(?:already|yet|down))?$"
+    ),
+    re.compile(r"^(?:ya\s+)?(?:esta|estan)\s+(?P<items>.+?)(?:\s+ya)?$"),
+    re.compile(
+        r"^(?:ya\s+)?(?:has|habeis|ha|han|hemos|he)\s+(?:anadido|apuntado|puesto|agregado|anotado)\s+(?P<items>.+?)"
+        r"(?:\s+ya)?$"
+    ),
+    re.compile(r"^(?:ya\s+)?(?:anadiste|apuntaste|pusiste|agregaste|anotaste)\s+(?P<items>.+?)(?:\s+ya)?$"),
+]
+# "Is there milk?", "¿está la leche?": only with the list named (else it is about the fridge).
+CHECK_NEEDS_LIST = frozenset({0, 2})
+CHECK_SUBJECTS = frozenset({"i", "we", "you", "u", "someone", "anyone", "somebody", "anybody"})
+BOUGHT_STATE_ES = r"(?:comprad[oa]s?|hech[oa]s?|completad[oa]s?|realizad[oa]s?|terminad[oa]s?|list[oa]s?|tachad[oa]s?)"
 BOUGHT_RULES = [
     re.compile(
         r"^(?:(?P<who>[a-z]+)\s+)?(?:(?:just|already|finally|also)\s+)?"
@@ -286,7 +376,8 @@ BOUGHT_RULES = [
     ),
     re.compile(r"^(?:i|we)\s+(?:have|'ve\s+got|ve\s+got|got)\s+(?P<items>the\s+.+)$"),
     re.compile(
-        r"^mark\s+(?P<items>.+?)\s+(?:as\s+)?(?:bought|done|purchased|got|ticked|ticked off|checked|checked off)$"
+        r"^mark\s+(?P<items>.+?)\s+(?:as\s+)?(?:bought|done|purchased|got|ticked|ticked off|checked|checked off|"
+        r"complete|completed)$"
     ),
     re.compile(r"^(?:tick|check|cross)\s+off\s+(?P<items>.+)$"),
     re.compile(r"^(?:tick|check|cross)\s+(?P<items>.+?)\s+off$"),
@@ -296,21 +387,47 @@ BOUGHT_RULES = [
         r"ya\s+compre)\s+(?P<items>.+)$"
     ),
     re.compile(r"^(?:ya\s+)?(?:tengo|tenemos)\s+(?P<items>(?:el|la|los|las)\s+.+)$"),
-    re.compile(r"^marca\s+(?P<items>.+?)\s+como\s+(?:comprado|comprada|comprados|compradas|hecho|hecha)$"),
+    re.compile(rf"^(?:marca|marque|marcar|marcame)\s+(?P<items>.+?)\s+como\s+{BOUGHT_STATE_ES}$"),
+    re.compile(rf"^(?:marca|marque|marcar|marcame)\s+como\s+{BOUGHT_STATE_ES}\s+(?P<items>.+)$"),
+    re.compile(rf"^(?:da|de|dar|dale)\s+por\s+{BOUGHT_STATE_ES}\s+(?P<items>.+)$"),
+    re.compile(r"^(?:tache|tachar|tachame)\s+(?P<items>.+)$"),
     re.compile(r"^tacha\s+(?P<items>.+)$"),
     re.compile(r"^(?:ya\s+)?(?P<items>.+?)\s+(?:comprado|comprada|comprados|compradas)$"),
 ]
+# Only with a list named: "complete the form", "check the oven", "termina los deberes" are not about a list.
+NAMED_BOUGHT_RULES = [
+    re.compile(r"^(?:check|complete|tick)\s+(?:off\s+)?(?P<items>.+?)(?:\s+off)?$"),
+    re.compile(r"^(?:completa|complete|completar|completame|termina|termine|terminar)\s+(?P<items>.+)$"),
+]
+BOUGHT_HEAD_VERBS = (
+    frozenset(
+        """check complete tick cross tacha tache tachar completa completar termina termine terminar marca marque
+        marcar""".split()
+    )
+    | {"check off", "tick off", "cross off"}
+    | {f"{verb} por {state}" for verb in ("da", "de", "dar") for state in ("hecho", "hecha", "completado", "comprado")}
+)
+# "… como comprado" left after a list named first ("marca en la lista leche como comprada").
+BOUGHT_STATE_TAIL = re.compile(rf"\s+como\s+{BOUGHT_STATE_ES}$")
+# "what do we need from the shop?": the shop itself means the default list.
+SHOP_WORDS = frozenset({"shop", "shops", "store", "supermarket", "tienda", "supermercado", "mercado"})
 # Words the optional subject slot may catch that are not a person ("just got…", "ya compré…").
 SUBJECTS = frozenset({"i", "we", "yo", "ya", "just", "already", "finally", "also", "nosotros"})
+REMOVE_VERBS = frozenset(
+    """remove delete scratch erase drop quita quite quitar quitame borra borre borrar borrame elimina elimine
+    eliminar suprime suprima suprimi suprimir remueve remueva remover retira retire retirar""".split()
+) | {"cross out"}
 REMOVE_RULES = [
-    re.compile(
-        r"^(?:remove|delete|scratch|erase|cross\s+out|drop|quita|quitar|borra|borrar|elimina|eliminar)\s+(?P<items>.+)$"
-    ),
+    re.compile(rf"^(?P<verb>{'|'.join(sorted(REMOVE_VERBS, key=len, reverse=True))})\s+(?P<items>.+)$"),
     re.compile(r"^take\s+(?P<items>.+?)\s+off$"),
     re.compile(r"^take\s+off\s+(?P<items>.+)$"),
 ]
 # Only with "… de la lista" / "… off the list": "saca la basura" is a chore, "take the milk" is nothing.
-NAMED_REMOVE_RULES = [re.compile(r"^saca\s+(?P<items>.+)$"), re.compile(r"^take\s+(?P<items>.+)$")]
+NAMED_REMOVE_RULES = [
+    re.compile(r"^(?:saca|saque|sacar|sacame)\s+(?P<items>.+)$"),
+    re.compile(r"^take\s+(?P<items>.+)$"),
+]
+REMOVE_HEAD_VERBS = REMOVE_VERBS | {"saca", "saque", "sacar", "take"}
 NO_LONGER_NEEDED = re.compile(
     r"^(?:(?:we|i)\s+(?:don'?t|do not|dont|no longer)\s+need|(?:ya|al final)\s+no\s+(?:hace\s+falta|hacen\s+falta|"
     r"necesitamos|necesito))\s+(?P<items>.+?)(?P<anymore>\s+(?:anymore|any more|after all|ya))?$"
@@ -339,12 +456,23 @@ UNDO = re.compile(
 )
 
 
+def all_known(items: list[dict[str, Any]]) -> bool:
+    return all(selectors.item_known(str(item["name"])) for item in items)
+
+
 class ShoppingPhrasebook:
     def match(self, text: str, language: str) -> list[Intent] | None:
         u = Utterance.of(text)
         if not u.folded:
             return None
-        for rule in (self.undo, self.clear, self.show, self.remove, self.bought, self.add):
+        for rule in (self.undo, self.clear):
+            found = rule(u)
+            if found:
+                return found
+        # Calendars, reminders, devices, "delete everything": not ours, and never a guess that writes.
+        if out_of_scope(u.folded):
+            return None
+        for rule in (self.show, self.check, self.remove, self.bought, self.add):
             found = rule(u)
             if found:
                 return found
@@ -368,6 +496,8 @@ class ShoppingPhrasebook:
             groups = found.groupdict()
             if groups.get("place"):
                 place = groups["place"]
+                if simplify(place) in SHOP_WORDS:
+                    return intent("grocery_show")
                 known = selectors.shopping_list_find(place)
                 if known is None and simplify(place) not in selectors.DEFAULT_LIST_WORDS:
                     return None
@@ -375,10 +505,29 @@ class ShoppingPhrasebook:
             return intent("grocery_show", shopping_list=list_name(groups.get("lname")))
         return None
 
+    def check(self, u: Utterance) -> list[Intent] | None:
+        rest, shopping_list, named = strip_list_tail(u)
+        for number, rule in enumerate(CHECK_RULES):
+            found = rule.match(rest.folded)
+            if not found:
+                continue
+            if number in CHECK_NEEDS_LIST and not named:
+                return None
+            who = found.groupdict().get("who")
+            if who and who not in CHECK_SUBJECTS and selectors.member_find(who) is None:
+                return None
+            items = parse_items(rest.group(found, "items"), strict=True)
+            return intent("grocery_check", items, shopping_list) if items else None
+        return None
+
     def remove(self, u: Utterance) -> list[Intent] | None:
         reason = REASON_TAIL.search(u.folded)
         if reason:
             u = u.cut(0, reason.start())
+        head = strip_list_head(u, REMOVE_HEAD_VERBS)
+        if head:
+            items = parse_items(head[0])
+            return intent("grocery_remove", items, head[1]) if items else None
         rest, shopping_list, named = strip_list_tail(u)
         found = NO_LONGER_NEEDED.match(rest.folded)
         if found:
@@ -395,12 +544,23 @@ class ShoppingPhrasebook:
             found = rule.match(rest.folded)
             if found:
                 items = parse_items(rest.group(found, "items"))
-                return intent("grocery_remove", items, shopping_list) if items else None
+                # "quita la música", "delete the photo": without a list named, only products we know.
+                if not items or not (named or all_known(items)):
+                    return None
+                return intent("grocery_remove", items, shopping_list)
         return None
 
     def bought(self, u: Utterance) -> list[Intent] | None:
-        rest, shopping_list, _named = strip_list_tail(u)
-        for rule in BOUGHT_RULES:
+        head = strip_list_head(u, BOUGHT_HEAD_VERBS)
+        if head:
+            rest, shopping_list = head
+            state = BOUGHT_STATE_TAIL.search(rest.folded)
+            if state:
+                rest = rest.cut(0, state.start())
+            items = parse_items(rest, strict=True)
+            return intent("grocery_bought", items, shopping_list) if items else None
+        rest, shopping_list, named = strip_list_tail(u)
+        for rule in [*BOUGHT_RULES, *NAMED_BOUGHT_RULES] if named else BOUGHT_RULES:
             found = rule.match(rest.folded)
             if not found:
                 continue
@@ -412,19 +572,36 @@ class ShoppingPhrasebook:
         return None
 
     def add(self, u: Utterance) -> list[Intent] | None:
+        head = strip_list_head(u, ADD_VERBS | AMBIGUOUS_ADD_VERBS)
+        if head:
+            items = parse_items(head[0])
+            return intent("grocery_add", items, head[1]) if items else None
         told = ADD_IT_TAIL.search(u.folded)
         if told:
             # "we ran out of shampoo, add it to the pharmacy list": the list is named after "add it".
-            _ignored, shopping_list, _named = strip_list_tail(u.cut(told.start(), len(u.folded)))
+            _ignored, shopping_list, named = strip_list_tail(u.cut(told.start(), len(u.folded)))
             rest = u.cut(0, told.start())
         else:
-            rest, shopping_list, _named = strip_list_tail(u)
+            rest, shopping_list, named = strip_list_tail(u)
+        for rule in PASSIVE_ADD:
+            found = rule.match(rest.folded)
+            if found:
+                items = parse_items(rest.group(found, "items"), strict=True)
+                return intent("grocery_add", items, shopping_list) if items else None
         found = EXPLICIT_ADD.match(rest.folded)
         strict = False
+        ambiguous = False
+        if found and found.group("verb") not in ADD_VERBS:
+            ambiguous = found.group("verb") in AMBIGUOUS_ADD_VERBS
+            found = None if not ambiguous else found
         if not found:
             found = IMPLICIT_ADD.match(rest.folded)
             strict = True
+            ambiguous = False
         if not found:
             return None
         items = parse_items(rest.group(found, "items"), strict=strict)
-        return intent("grocery_add", items, shopping_list) if items else None
+        # "pon la mesa", "put the kettle on": an ambiguous verb adds only to a named list or known products.
+        if not items or (ambiguous and not (named or all_known(items))):
+            return None
+        return intent("grocery_add", items, shopping_list)

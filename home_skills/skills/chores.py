@@ -1,5 +1,6 @@
 """The chore tools: add, assign, done, who, due, mine, skip, snooze."""
 
+from datetime import date, timedelta
 from typing import Literal
 
 from django.utils.translation import gettext as _
@@ -153,10 +154,13 @@ def chore_who(ctx: ToolContext, *, chore: str, day: DayName | None = None) -> To
 
 
 @tool()
-def chore_due(ctx: ToolContext, *, day: DayName | None = None) -> ToolResult:
+def chore_due(ctx: ToolContext, *, day: DayName | None = None, week: bool = False) -> ToolResult:
     """List the chores due on a day and who does each ("what chores are due today?"). ``day``: today
-    (the default, overdue chores included), tomorrow or a weekday."""
+    (the default, overdue chores included), tomorrow or a weekday. ``week``: every day from today to
+    Sunday instead ("what chores are due this week?")."""
     today = selectors.local_today(ctx.member)
+    if week:
+        return _chores_due_this_week(today)
     target = day_date(day or "today", today=today)
     due = selectors.chores_due_on(target, today=today)
     when = day_phrase(target, today)
@@ -166,6 +170,19 @@ def chore_due(ctx: ToolContext, *, day: DayName | None = None) -> ToolResult:
     for chore, occurrence in due:
         late = f" ({day_phrase(occurrence.day, today)})" if occurrence.day < today else ""
         lines.append(f"• {chore.title} — {who_text(occurrence.assignee)}{late}")
+    return ToolResult(text="\n".join(lines))
+
+
+def _chores_due_this_week(today: date) -> ToolResult:
+    lines = [_("Chores due this week:")]
+    for offset in range(7 - today.weekday()):
+        target = today + timedelta(days=offset)
+        due = selectors.chores_due_on(target, today=today)
+        if due:
+            names = [f"{chore.title} — {who_text(occurrence.assignee)}" for chore, occurrence in due]
+            lines.append(f"• {day_label(target, today)}: {'; '.join(names)}")
+    if len(lines) == 1:
+        return ToolResult(text=_("No chores due this week. 🎉"))
     return ToolResult(text="\n".join(lines))
 
 

@@ -91,7 +91,14 @@ def grocery_show(ctx: ToolContext, *, list: str | None = None) -> ToolResult:  #
     recent = selectors.items_recently_bought(found)
     # (``list`` is the tool's argument here, so no list() calls or list[...] annotations in this body.)
     lines = [_("The %(list)s list is empty.") % {"list": found.name}] if not items else []
-    if items:
+    if items and not selectors.shopping_list_is_for_shopping(found, items):
+        # A to-do or packing list: its lines as they are, no aisles, nothing "to buy".
+        lines.append(
+            ngettext("%(list)s — %(count)s item:", "%(list)s — %(count)s items:", len(items))
+            % {"list": found.name, "count": len(items)}
+        )
+        lines += [f"• {item_text(i, ctx.language)}" for i in items]
+    elif items:
         lines.append(
             ngettext("%(list)s — %(count)s item to buy:", "%(list)s — %(count)s items to buy:", len(items))
             % {"list": found.name, "count": len(items)}
@@ -103,6 +110,24 @@ def grocery_show(ctx: ToolContext, *, list: str | None = None) -> ToolResult:  #
         names = [*dict.fromkeys(item.name for item in recent)][:5]
         lines.append(_("Recently bought (say “add …” to put one back): %(items)s") % {"items": names_text(names)})
     return ToolResult(text="\n".join(lines), data={"list": found.name, "items": [i.name for i in items]})
+
+
+@tool()
+def grocery_check(ctx: ToolContext, *, items: list[GroceryItem], list: str | None = None) -> ToolResult:  # noqa: A002
+    """Say whether items are on a list, changing nothing ("is butter on the list?", "did I already add
+    rice?", "do we need bread?", "¿está la leche en la lista?"). ``list`` only when the user named one;
+    otherwise every list is searched. The same product in the other language counts ("milk" finds "leche")."""
+    found = _find_open([i.name for i in items], list)
+    if isinstance(found, ToolResult):
+        return found
+    matched, missing = found
+    sentences = []
+    if matched:
+        on = [f"{item_text(i, ctx.language)} ({i.shopping_list.name})" for i in matched]
+        sentences.append(_("Yes, on the list: %(items)s.") % {"items": names_text(on)})
+    if missing:
+        sentences.append(_("Not on the list: %(items)s.") % {"items": names_text(missing)})
+    return ToolResult(text=" ".join(sentences), data={"on": [i.name for i in matched], "missing": missing})
 
 
 def _find_open(names: list[str], list_name: str | None) -> tuple[list[Item], list[str]] | ToolResult:
@@ -210,7 +235,15 @@ def shopping_summary() -> str:
 skill = Skill(
     name="shopping",
     instances=frozenset({"home"}),
-    tools=[grocery_add, grocery_remove, grocery_bought, grocery_show, grocery_clear_bought, grocery_undo],
+    tools=[
+        grocery_add,
+        grocery_remove,
+        grocery_bought,
+        grocery_show,
+        grocery_check,
+        grocery_clear_bought,
+        grocery_undo,
+    ],
     phrasebook=ShoppingPhrasebook(),
     summary=shopping_summary,
 )

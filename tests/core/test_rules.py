@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from alfred.registry import Intent
-from alfred.rules.corpus import evaluate, format_report, load_corpus, same_text
+from alfred.rules.corpus import Case, evaluate, evaluate_cases, format_report, load_corpus, same_text
 from alfred.rules.days import day_date, day_of
 from alfred.rules.numbers import format_quantity, number_value, plain_number
 from alfred.rules.phrasebook import Phrase, RegexPhrasebook
@@ -110,6 +110,31 @@ def test_the_corpus_scorer_reads_the_path_it_is_given_and_uses_the_skills_compar
     assert [r.case.text for r in lenient.misfires] == ["call the office"]
     assert one_file[0].precision == 0.5
     assert "NOT met" in format_report([lenient])
+
+
+def test_sets_built_in_memory_are_scored_with_junk_and_must_not_write_lines_apart():
+    cases = {
+        "en": [
+            Case(text="add tissues", tool="grocery_add", args={"item": "tissues"}, language="en"),
+            Case(text="add tissues so can you", tool="grocery_add", args={"item": "tissues"}, language="en"),
+            Case(text="add the play to my calendar", tool=None, args={}, language="en"),
+            Case(text="good night", tool=None, args={}, language="en"),
+        ]
+    }
+
+    def match(text, language):
+        return [Intent("grocery_add", {"item": text.removeprefix("add ")})] if text.startswith("add ") else None
+
+    def junk(case, intent):
+        want = case.args.get("item")
+        return bool(want) and intent.args["item"] != want and want in intent.args["item"]
+
+    report = evaluate_cases(match, cases, junk=junk)[0]
+
+    assert (report.coverage, round(report.precision, 2), report.junk) == (1.0, 0.33, 1)
+    assert (report.fired_on_negatives, report.clean) == (1, 0.5)
+    assert not report.meets_targets()
+    assert "junk     [en] 'add tissues so can you'" in format_report([report])
 
 
 def test_a_path_without_a_corpus_is_an_error_not_an_empty_success(tmp_path):

@@ -217,3 +217,15 @@ def test_the_demo_chores_are_seeded_once_with_their_aliases_and_turns(family):
     assert chores["laundry"].alias_list() == ["colada", "lavadora", "ropa"]
     now = datetime.now(UTC)
     assert all(c.next_due >= selectors.local_today(None, now=now) for c in chores.values())
+
+
+def test_the_chores_due_this_week_are_listed_day_by_day_until_sunday(family):
+    today = selectors.local_today(family["Ana"])
+
+    lines = tool_call(family["Ana"], "chore_due", week=True).text.splitlines()
+
+    assert lines[0] == "Chores due this week:"
+    # The demo's dishes are daily, so every day left in the week has a line, and only those days.
+    assert len(lines) == 1 + 7 - today.weekday()
+    assert all("dishes — " in line for line in lines[1:])
+    assert lines[1].startswith("• today: ")

@@ -98,3 +98,73 @@ def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
 )
 def test_the_rules_stay_quiet_when_unsure(family, text):
     assert match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delete the vet appointment from my calendar",
+        "add the school play to my calendar",
+        "remind me to buy milk tomorrow",
+        "pon una alarma a las siete",
+        "delete everything",
+        "borra todo de la lista",
+        "put the kettle on",
+        "pon la mesa",
+        "quita la música",
+        "add leo to the family",
+        "delete the photo i sent",
+        "add olive oil to my packing",
+    ],
+)
+def test_out_of_scope_requests_that_look_like_list_commands_write_nothing(family, text):
+    assert match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "i'm out of tissues so can you put them on my shopping list",
+            ("grocery_add", {"items": [{"name": "tissues"}]}),
+        ),
+        ("remove bread in the shopping", ("grocery_remove", {"items": [{"name": "bread"}]})),
+        ("i need crisps added to the list", ("grocery_add", {"items": [{"name": "crisps"}]})),
+        ("añade a la lista de la compra yogures", ("grocery_add", {"items": [{"name": "yogures"}]})),
+        ("ponga en mi lista de la compra arroz", ("grocery_add", {"items": [{"name": "arroz"}]})),
+        ("sumá galletas a la lista", ("grocery_add", {"items": [{"name": "galletas"}]})),
+        ("marca la leche como comprada", ("grocery_bought", {"items": [{"name": "leche"}]})),
+        ("check the eggs off", ("grocery_bought", {"items": [{"name": "eggs"}]})),
+        ("tack on some butter", ("grocery_add", {"items": [{"name": "butter"}]})),
+        ("throw some rice on the list", ("grocery_add", {"items": [{"name": "rice"}]})),
+        ("crisps should be added", ("grocery_add", {"items": [{"name": "crisps"}]})),
+        ("the list should also have crisps", ("grocery_add", {"items": [{"name": "crisps"}]})),
+    ],
+)
+def test_the_issue_17_phrasings_write_the_right_item_and_nothing_else(family, text, expected):
+    assert match(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is butter on the shopping list?", ("grocery_check", {"items": [{"name": "butter"}]})),
+        ("did I already add rice?", ("grocery_check", {"items": [{"name": "rice"}]})),
+        ("¿está la leche en la lista?", ("grocery_check", {"items": [{"name": "leche"}]})),
+        ("¿ya apuntaste el arroz?", ("grocery_check", {"items": [{"name": "arroz"}]})),
+        ("tell me everything on the shopping list", ("grocery_show", {})),
+        ("what do we need from the shop?", ("grocery_show", {})),
+    ],
+)
+def test_questions_about_the_list_are_answered_without_a_write(family, text, expected):
+    assert match(text) == [expected]
+
+
+@pytest.mark.parametrize("text", ["is there milk?", "do we need to leave now?", "did Bob add eggs?"])
+def test_questions_that_are_not_about_the_list_are_left_alone(family, text):
+    assert match(text) is None
+
+
+@pytest.mark.parametrize("text", ["what chores are due this week?", "qué tareas hay esta semana", "chores this week"])
+def test_chores_over_the_week_are_understood(family, text):
+    assert match(text) == [("chore_due", {"week": True})]

@@ -228,3 +228,35 @@ def test_on_a_fresh_install_the_default_list_appears_with_the_first_item(member)
     assert empty.text == "The groceries list is empty."
     assert added.text == "Added to groceries: milk."
     assert ShoppingList.objects.get().is_default
+
+
+def test_an_item_is_found_across_english_and_spanish(family):
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "leche"}, {"name": "bread"}], language="es")
+
+    result = tool_call(family["Leo"], "grocery_bought", items=[{"name": "milk"}])
+
+    assert result.ok and "Checked off: leche." in result.text
+    assert [i.name for i in open_items()] == ["bread"]
+    assert "Not on the list" in tool_call(family["Leo"], "grocery_bought", items=[{"name": "cheese"}]).text
+
+
+def test_checking_whether_an_item_is_on_a_list_changes_nothing(family):
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "butter"}])
+    before = list(Item.objects.values_list("id", "state", "quantity"))
+
+    found = tool_call(family["Leo"], "grocery_check", items=[{"name": "mantequilla"}, {"name": "rice"}])
+
+    assert found.text == "Yes, on the list: butter (groceries). Not on the list: rice."
+    assert found.data == {"on": ["butter"], "missing": ["rice"]}
+    assert list(Item.objects.values_list("id", "state", "quantity")) == before
+
+
+def test_a_to_do_list_is_shown_without_aisles_or_things_to_buy(family):
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "call the plumber"}, {"name": "milk"}], list="to do")
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "eggs"}])
+
+    shown = tool_call(family["Ana"], "grocery_show", list="to do").text
+    groceries = tool_call(family["Ana"], "grocery_show").text
+
+    assert shown.splitlines() == ["to do — 2 items:", "• call the plumber", "• milk"]
+    assert groceries.splitlines()[:2] == ["groceries — 1 item to buy:", "🥛 Dairy & eggs: eggs"]
