@@ -12,7 +12,7 @@ from alfred.content import OutboundContent
 from alfred.execution import tool_execute
 from alfred.language import language_detect
 from alfred.llm import llm_answer, llm_configured
-from alfred.models import Direction, Message, Path, Status
+from alfred.models import Direction, Message, Path, Status, ToolCall
 from alfred.registry import Intent, ToolContext, get_registry
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def brain_answer(message: Message) -> Answer:
             return Answer(
                 text="\n".join(call.result.get("text", "") for call in calls),
                 path=Path.RULES,
-                content=OutboundContent(acknowledge=all(call.ok and call.result.get("acknowledge") for call in calls)),
+                content=reply_content(calls),
             )
         if llm_configured():
             answer = llm_answer(message, ctx)
@@ -62,6 +62,17 @@ def brain_answer(message: Message) -> Answer:
             error = answer.error if answer is not None else "llm: no answer"
             return Answer(text=fallback_text(), path=Path.FALLBACK, error=error)
         return Answer(text=fallback_text(), path=Path.FALLBACK)
+
+
+def reply_content(calls: list[ToolCall]) -> OutboundContent:
+    """What the rules' reply carries besides text: every call's buttons and facts, and "acknowledge" when
+    every call was a list change that a reaction may stand for."""
+    recorded = [OutboundContent.from_json(call.result) for call in calls]
+    return OutboundContent(
+        buttons=tuple(button for content in recorded for button in content.buttons),
+        facts=tuple(fact for content in recorded for fact in content.facts),
+        acknowledge=all(call.ok and call.result.get("acknowledge") is True for call in calls),
+    )
 
 
 def fallback_text() -> str:

@@ -19,8 +19,22 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One labelled value of a record shown as a card (a deal's stage, amount, close date…)."""
+
+    label: str
+    value: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"label": self.label, "value": self.value}
+
+
+@dataclass(frozen=True)
 class OutboundContent:
     buttons: tuple[Button, ...] = ()
+    # A record as labelled facts, for channels that show cards; the text must say the same in words, since a
+    # channel that shows text only ignores these.
+    facts: tuple[Fact, ...] = ()
     # The reply only confirms a change the member asked for; a channel may show it as a reaction instead.
     acknowledge: bool = False
     # A notice Alfred starts itself (a reminder). Where the channel allows no free-form message at this point,
@@ -31,6 +45,8 @@ class OutboundContent:
         data: dict[str, Any] = {}
         if self.buttons:
             data["buttons"] = [button.as_json() for button in self.buttons]
+        if self.facts:
+            data["facts"] = [fact.as_json() for fact in self.facts]
         if self.acknowledge:
             data["acknowledge"] = True
         if self.notice_values is not None:
@@ -49,9 +65,15 @@ class OutboundContent:
             for item in data.get("buttons", [])
             if isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("tool"), str)
         )
+        facts = tuple(
+            Fact(label=item["label"], value=item["value"])
+            for item in data.get("facts", [])
+            if isinstance(item, dict) and isinstance(item.get("label"), str) and isinstance(item.get("value"), str)
+        )
         values = data.get("notice_values")
         return cls(
             buttons=buttons,
+            facts=facts,
             acknowledge=data.get("acknowledge") is True,
             notice_values=tuple(str(value) for value in values) if isinstance(values, list) else None,
         )

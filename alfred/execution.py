@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from alfred.content import OutboundContent
 from alfred.models import ToolCall
 from alfred.registry import Intent, ToolContext, ToolResult, get_registry
 
@@ -56,7 +57,13 @@ def _record(ctx: ToolContext, intent: Intent, call_id: str, result: ToolResult, 
         call_id=call_id,
         tool=intent.tool,
         args=intent.args,
-        result={"text": result.text, "data": result.data, "acknowledge": result.acknowledge},
+        # The whole result is kept: a retried turn replays the reply from here, buttons and facts included.
+        result={
+            "text": result.text,
+            "data": result.data,
+            "acknowledge": result.acknowledge,
+            **OutboundContent(buttons=result.buttons, facts=result.facts).as_json(),
+        },
         ok=ok,
         duration_ms=(time.perf_counter() - started) * 1000,
     )

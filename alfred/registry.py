@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from pydantic import BaseModel, ConfigDict, create_model
 
 if TYPE_CHECKING:
+    from alfred.content import Button, Fact
     from alfred.models import Conversation, Member, Message
 
 
@@ -39,6 +40,10 @@ class ToolResult:
     ok: bool = True
     # A list change may be acknowledged with a cheap reaction instead of a text (channel decides).
     acknowledge: bool = False
+    # Buttons that run a tool call, and a record as labelled facts: shown by channels that can, on a reply
+    # from the rules (``text`` must stand on its own, for the terminal and the LLM).
+    buttons: "tuple[Button, ...]" = ()
+    facts: "tuple[Fact, ...]" = ()
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ MAX_TEXT = 3000
 MAX_BUTTONS = 25
 MAX_BUTTON_TITLE = 75
 MAX_BUTTON_VALUE = 2000
+# Block Kit: a section holds at most 10 fields of at most 2,000 characters each.
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
 # A response_url takes at most five messages in its 30 minutes.
 MAX_RESPONSE_PARTS = 5
 ACK_REACTION = "white_check_mark"
@@ -181,7 +184,8 @@ class _Send:
         return parts
 
     def blocks(self, text: str) -> list[dict[str, Any]] | None:
-        """The text and the buttons as Block Kit; None when there are no buttons (plain text is enough)."""
+        """The text, a card of the facts and the buttons as Block Kit; None when there are neither facts nor
+        buttons (plain text is enough)."""
         elements = []
         for index, button in enumerate(self.content.buttons[:MAX_BUTTONS]):
             try:
@@ -197,10 +201,18 @@ class _Send:
                     "value": value,
                 }
             )
-        if not elements:
+        fields = [
+            {"type": "mrkdwn", "text": f"*{escaped(fact.label)}*\n{escaped(fact.value)}"[:MAX_FIELD_TEXT]}
+            for fact in self.content.facts[:MAX_FIELDS]
+        ]
+        if not elements and not fields:
             return None
-        section = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-        return [section, {"type": "actions", "elements": elements}]
+        blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        if fields:
+            blocks.append({"type": "section", "fields": fields})
+        if elements:
+            blocks.append({"type": "actions", "elements": elements})
+        return blocks
 
     def post(self) -> str:
         client = slack_client()

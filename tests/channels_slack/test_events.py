@@ -320,3 +320,21 @@ def test_a_mention_goes_through_a_real_celery_worker_and_is_answered_once(
     assert [response.status_code for response in responses] == [200, 200, 200]
     assert [post["text"] for post in slack.wait_for("chat.postMessage", 1)] == ["pong"]
     assert len(inbound()) == 1 and ToolCall.objects.count() == 1
+
+
+def test_a_deal_status_asked_in_a_dm_comes_back_as_a_block_kit_card(client, slack_settings, slack, owner):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())  # Acme Corp: one deal in negotiation, 12,000 EUR
+
+    send_event(client, event("message_im", ts=unique_ts(), text="what's the status of the Acme deal?"))
+
+    [post] = slack.wait_for("chat.postMessage", 1)
+    assert post["text"].startswith("Acme Corp")
+    [text_section, card] = [block for block in post["blocks"] if block["type"] == "section"]
+    labels = [field["text"].split("\n")[0] for field in card["fields"]]
+    assert labels[:3] == ["*Stage*", "*Amount*", "*Close date*"]
+    assert "negotiation" in card["fields"][0]["text"].lower() and "12" in card["fields"][1]["text"]
+    assert text_section["text"]["text"] == post["text"]

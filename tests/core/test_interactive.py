@@ -107,3 +107,21 @@ def test_a_tool_whose_own_work_breaks_a_unique_constraint_is_a_failed_call_and_t
     reply = Message.objects.get(direction=Direction.OUTBOUND)
     assert reply.text == call.result["text"]
     assert Member.objects.filter(name=member.name).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tools_buttons_and_card_reach_the_reply_as_typed_content(member, settings):
+    from alfred.content import Button, Fact, OutboundContent
+
+    settings.ALFRED_SKILLS = [*settings.ALFRED_SKILLS, "tests.core.card_skills.card_skill"]
+    get_registry.cache_clear()
+    try:
+        message = tap(member, "card-1", "show the card", None)
+    finally:
+        get_registry.cache_clear()
+
+    reply = Message.objects.get(direction=Direction.OUTBOUND, reply_to=message)
+    assert reply.text == "Record: open, 3 items."
+    assert OutboundContent.from_json(reply.content) == OutboundContent(
+        buttons=(Button(title="Close it", tool="ping"),), facts=(Fact("State", "open"), Fact("Items", "3"))
+    )

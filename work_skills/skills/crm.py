@@ -15,6 +15,7 @@ from work_skills.services.crm import note_add
 from work_skills.skills.wording import (
     amounts_text,
     date_text,
+    deal_card,
     deal_text,
     rejection_text,
     stage_text,
@@ -60,6 +61,8 @@ def crm_deal_status(ctx: ToolContext, *, company: str) -> ToolResult:
     return ToolResult(
         text="\n".join(lines),
         data={"company": found.name, "deals": [{"title": d.title, "stage": d.stage} for d in deals]},
+        # One deal is shown as a card where the channel can; several stay a list.
+        facts=deal_card(deals[0]) if len(deals) == 1 else (),
     )
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from alfred.content import Fact
 from work_skills import selectors
 from work_skills.models import Company, Deal, Stage
 from work_skills.services import Rejected
@@ -47,6 +48,16 @@ def deal_text(deal: Deal, *, today: date) -> str:
     if deal.next_step and deal.is_open:
         text += " " + _("Next step: %(step)s.") % {"step": deal.next_step}
     return text
+
+
+def deal_card(deal: Deal) -> tuple[Fact, ...]:
+    """A deal as labelled facts, for channels that show cards (Slack: Block Kit fields)."""
+    facts = [Fact(_("Stage"), stage_text(deal.stage)), Fact(_("Amount"), money_text(deal.amount, deal.currency))]
+    if deal.expected_close is not None:
+        facts.append(Fact(_("Close date"), date_text(deal.expected_close)))
+    if deal.next_step and deal.is_open:
+        facts.append(Fact(_("Next step"), deal.next_step))
+    return tuple(facts)
 
 
 def names_text(companies: list[Company]) -> str:
