@@ -293,7 +293,10 @@ def main() -> None:
             f"    member=member, channel=SLACK.name, address=SLACK.normalise_address({MEMBER!r})\n"
             ")\n"
         )
-        subprocess.run([str(python), "manage.py", "shell", "-c", seed], cwd=ROOT, env=env, check=True)
+        # stdout quiet: Django 5.2's shell announces its automatic imports.
+        subprocess.run(
+            [str(python), "manage.py", "shell", "-c", seed], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
         port = free_port()
         # fly/start.sh's gunicorn line, with the bench's WSGI module (the same app plus a bare view).
         gunicorn = [
