@@ -206,7 +206,7 @@ class RankedEmail:
 
 
 def inbox_ranked(emails: list[Email]) -> list[RankedEmail]:
-    """CRM first (a contact's address, or an open deal's company named in the subject or the text), then
+    """CRM first (a contact's address, then an open deal's company named in the subject or the text), then
     people, then newsletters and no-reply senders; newest first within each."""
     contacts = {
         contact.email.lower(): contact
@@ -232,7 +232,8 @@ def inbox_ranked(emails: list[Email]) -> list[RankedEmail]:
                 urgent=bool(URGENT_WORDS.search(searched)),
             )
         )
-    ranked.sort(key=lambda item: (item.tier, -item.email.uid))
+    # A contact's own email before one that only names a company; newest first after that.
+    ranked.sort(key=lambda item: (item.tier, item.contact is None, -item.email.uid))
     return ranked
 
 

@@ -1,7 +1,8 @@
 """A real IMAP server for the tests: Debian's dovecot (``scripts/ensure_services.sh`` installs it), started
 with a throwaway configuration in a temporary directory: plain IMAP on 127.0.0.1 and a free port, no SSL,
-users in a passwd-file, Maildir mailboxes we write ourselves. Dovecot re-reads the passwd-file when it
-changes, so each test adds a user of its own and never sees another test's mail or flags."""
+any user name logs in with one password (static passdb), Maildir mailboxes we write ourselves. Each test
+writes a user of its own, so it never sees another test's mail or flags. (A passwd-file would need
+reloading, and dovecot checks it at most once a second.)"""
 
 import os
 import shutil
@@ -27,12 +28,12 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
 passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
+  driver = static
+  args = password={password}
 }}
 userdb {{
-  driver = passwd-file
-  args = username_format=%u {root}/passwd
+  driver = static
+  args = uid={uid} gid={gid} home={root}/mail/%u
 }}
 service imap-login {{
   inet_listener imap {{
@@ -67,9 +68,8 @@ class Dovecot:
         os.chmod(self.root, 0o755)  # dovecot's own users (dovecot, dovenull) must reach base_dir
         for part in ("run", "state", "mail"):
             (self.root / part).mkdir()
-        (self.root / "passwd").write_text("")
         config = self.root / "dovecot.conf"
-        config.write_text(CONFIG.format(root=self.root, port=self.port))
+        config.write_text(CONFIG.format(root=self.root, port=self.port, password=PASSWORD, uid=MAIL_UID, gid=MAIL_GID))
         self.process = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.DEVNULL)
         for _ in range(200):  # readiness, not a timing assertion: up to ~10 s for a cold start
             if self.process.poll() is not None:
@@ -100,6 +100,4 @@ class Dovecot:
             os.chown(folder, MAIL_UID, MAIL_GID)
             for name in files:
                 os.chown(os.path.join(folder, name), MAIL_UID, MAIL_GID)
-        with open(self.root / "passwd", "a") as passwd:
-            passwd.write(f"{user}:{{PLAIN}}{PASSWORD}:{MAIL_UID}:{MAIL_GID}::{maildir}::\n")
         return user
