@@ -217,7 +217,8 @@ def test_the_rules_answer_summarise_my_inbox_and_the_email_writes_no_note(crm, m
     assert english["path"] == "rules" and english["actions"] == [{"tool": "inbox_summary", "args": {}}]
     assert "Mallory — Instructions for Alfred" in english["reply"]
     assert spanish["actions"] == [{"tool": "inbox_summary", "args": {"urgent_only": True}}]
-    assert "Jane Roe (Acme Corp)" in spanish["reply"] and "Mallory" not in spanish["reply"]
+    assert spanish["reply"].startswith("1 correo:\nCRM:\n1. Jane Roe (Acme Corp) — Contract redline")
+    assert "Mallory" not in spanish["reply"]
     assert Note.objects.count() == notes
 
 
