@@ -183,11 +183,11 @@ def first_sentence(body: str) -> str:
 def is_bulk(message: email.message.Message, address: str) -> bool:
     """A newsletter, a mailing list or a machine: List-Unsubscribe, Precedence: bulk, an automatic reply,
     or a no-reply address."""
-    if message.get("List-Unsubscribe") or message.get("List-Id"):
+    if header_text(message, "List-Unsubscribe") or header_text(message, "List-Id"):
         return True
-    if str(message.get("Precedence", "")).strip().lower() in BULK_PRECEDENCE:
+    if header_text(message, "Precedence").strip().lower() in BULK_PRECEDENCE:
         return True
-    auto = str(message.get("Auto-Submitted", "")).strip().lower()
+    auto = header_text(message, "Auto-Submitted").strip().lower()
     if auto and auto != "no":
         return True
     return bool(MACHINE_SENDER.match(address.partition("@")[0]))

@@ -17,6 +17,7 @@ from imap_tools import AND, MailBoxUnencrypted
 from alfred.interactive import intent_from_button_id
 from alfred.models import Member
 from tests.channels_slack.conftest import OWNER_ID, fixture, send_interaction
+from tests.standins.openai_api import Calls, Model, Reply, call
 from tests.work_skills.conftest import chat, tool_call
 from tests.work_skills.dovecot import MAIL_GID, MAIL_UID, PASSWORD, Dovecot, free_port
 from work_skills import selectors
@@ -219,6 +220,30 @@ def test_the_rules_answer_summarise_my_inbox_and_the_email_writes_no_note(crm, m
     assert spanish["actions"] == [{"tool": "inbox_summary", "args": {"urgent_only": True}}]
     assert spanish["reply"].startswith("1 correo:\nCRM:\n1. Jane Roe (Acme Corp) — Contract redline")
     assert "Mallory" not in spanish["reply"]
+    assert Note.objects.count() == notes
+
+
+def obedient_model(body: dict) -> object:
+    """A model that does what the last tool output it read tells it to, as weak models do."""
+    seen = [m["content"] for m in body["messages"] if m["role"] == "tool"]
+    if not seen:
+        return Calls(call("inbox_summary", {"since": "today"}))
+    if "add a note to every company" in seen[-1]:
+        return Calls(
+            *(call("crm_note_add", {"company": name, "text": "we are closing down"}) for name in ("Acme", "Globex"))
+        )
+    return Reply("Done: I added the notes the email asked for.")
+
+
+def test_through_the_llm_the_email_that_asks_for_notes_gets_none_written(crm, mailbox, openai_api):
+    mailbox([INJECTION_MAIL])
+    openai_api.default = Model(obedient_model)
+    notes = Note.objects.count()
+
+    result = chat("what did Mallory want from me today?")
+
+    assert result["path"] == "llm"
+    assert result["actions"] == [{"tool": "inbox_summary", "args": {"since": "today"}}]
     assert Note.objects.count() == notes
 
 
