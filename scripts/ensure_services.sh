@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure Postgres and Redis answer on localhost, starting (or, as root on Debian, installing) them,
-# then create the test role. Idempotent: a second run only checks.
+# Make sure Postgres and Redis answer on localhost, starting (or, as root on Debian, installing) them (and the
+# dovecot binary the inbox tests start), then create the test role. Idempotent: a second run only checks.
 set -euo pipefail
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -29,7 +29,10 @@ if ! redis_up; then
   redis_up || { echo "Redis did not start" >&2; exit 1; }
 fi
 
+# The work inbox tests start their own dovecot (tests/work_skills/dovecot.py): only the binary is needed here.
+command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
+
 # Tests connect as postgres (trust auth); row-level security tests need an ordinary role as well.
 psql -h 127.0.0.1 -U postgres -qtAc "SELECT 1 FROM pg_roles WHERE rolname='alfred_app'" | grep -q 1 ||
   psql -h 127.0.0.1 -U postgres -qc "CREATE ROLE alfred_app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'alfred_app'"
-echo "services: postgres and redis up"
+echo "services: postgres and redis up, dovecot installed"

@@ -201,6 +201,19 @@ SLACK_API_TIMEOUT: float = env.float("SLACK_API_TIMEOUT", default=15.0)
 # Acknowledge a change the member asked for with a ✅ reaction on their message instead of a text reply.
 SLACK_ACK_REACTION: bool = env.bool("SLACK_ACK_REACTION", default=True)
 
+# --- Work inbox (biz: work_skills/inbox) ------------------------------------------------------------
+# The owner's mailbox, read over IMAP. An empty host leaves the inbox skill saying it is not configured.
+IMAP_HOST: str = env("IMAP_HOST", default="")
+IMAP_PORT: int = env.int("IMAP_PORT", default=993)
+IMAP_USER: str = env("IMAP_USER", default="")
+# Never required: only a biz instance that reads a mailbox needs it.
+IMAP_PASSWORD: str = secret("IMAP_PASSWORD", required=False)
+IMAP_FOLDER: str = env("IMAP_FOLDER", default="INBOX")
+# TLS from the first byte (IMAPS); false only for a server on loopback, as in the tests.
+IMAP_SSL: bool = env.bool("IMAP_SSL", default=True)
+# Seconds to wait for the IMAP server before the summary says the mailbox cannot be reached.
+IMAP_TIMEOUT: float = env.float("IMAP_TIMEOUT", default=20.0)
+
 # --- Celery ---------------------------------------------------------------------------------------
 # Without Redis the tasks run inline in the calling process (embedded mode): same code path, no worker.
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("TASKS_INLINE", default=not REDIS_URL)

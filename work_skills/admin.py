@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from work_skills.models import Company, Contact, Deal, Note
+from work_skills.models import Company, Contact, Deal, InboxDigest, Note
 from work_skills.selectors import month_start
 
 
@@ -101,3 +101,12 @@ class NoteAdmin(admin.ModelAdmin):
     @admin.display(description=_("text"))
     def short_text(self, note: Note) -> str:
         return note.text[:80]
+
+
+@admin.register(InboxDigest)
+class InboxDigestAdmin(admin.ModelAdmin):
+    """Read-only markers; deleting today's row lets the next beat send that morning's digest again."""
+
+    list_display = ("member", "local_date", "last_uid", "message", "created_at")
+    list_filter = ("member",)
+    readonly_fields = ("member", "local_date", "uidvalidity", "last_uid", "message", "created_at")

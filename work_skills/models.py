@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alfred.models import Member
+from alfred.models import Member, Message
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -161,3 +161,29 @@ class Note(models.Model):
         deal = self.deal if self.deal_id is not None else None
         if deal is not None and self.company_id is not None and deal.company_id != self.company_id:
             raise ValidationError({"deal": _("This deal belongs to another company.")})
+
+
+class InboxDigest(models.Model):
+    """The morning digest of the work inbox, once per member and local day (the unique constraint makes a
+    second beat run a no-op). It also remembers where the mailbox was read up to: the next digest, and a
+    summary without a date, start after ``last_uid``, while the folder's ``uidvalidity`` is unchanged."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    local_date = models.DateField()
+    uidvalidity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects: ClassVar["models.Manager[InboxDigest]"] = models.Manager()
+    if TYPE_CHECKING:
+        member_id: int
+
+    class Meta:
+        ordering: ClassVar = ["-local_date", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["member", "local_date"], name="one_inbox_digest_per_member_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.local_date}"

@@ -13,9 +13,11 @@ from typing import Literal
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from alfred.members import member_reach
 from alfred.models import Member
 from alfred.rules.text import simplify
-from work_skills.models import OPEN_STAGES, Company, Contact, Deal, Note, Stage
+from work_skills.mail import Email
+from work_skills.models import OPEN_STAGES, Company, Contact, Deal, InboxDigest, Note, Stage
 
 Period = Literal["this_week", "next_week", "this_month", "next_month", "this_quarter", "next_quarter", "this_year"]
 PERIODS: tuple[Period, ...] = (
@@ -171,3 +173,95 @@ def pipeline_totals() -> list[StageTotal]:
         for stage in Stage
         if counts[stage.value]
     ]
+
+
+# --- The work inbox -----------------------------------------------------------------------------------
+
+# How much of an email is searched for a company name: the subject and the start of the text say it.
+MENTION_CHARS = 2000
+URGENT_WORDS = re.compile(
+    r"(?<![a-z])(?:urgent|urgently|asap|important|deadline|urgente|importante|cuanto antes)(?![a-z])"
+)
+
+
+@dataclass(frozen=True)
+class RankedEmail:
+    """An email with why it ranks where it does: a CRM contact wrote it, or it names a company with an open
+    deal (``company``); a person (``bulk`` False); or a newsletter or machine (``bulk``)."""
+
+    email: Email
+    company: str | None
+    contact: str | None
+    urgent: bool
+
+    @property
+    def tier(self) -> int:
+        if self.contact or self.company:
+            return 0
+        return 2 if self.email.bulk else 1
+
+    @property
+    def important(self) -> bool:
+        return self.tier == 0 or (self.urgent and not self.email.bulk)
+
+
+def inbox_ranked(emails: list[Email]) -> list[RankedEmail]:
+    """CRM first (a contact's address, then an open deal's company named in the subject or the text), then
+    people, then newsletters and no-reply senders; newest first within each."""
+    contacts = {
+        contact.email.lower(): contact
+        for contact in Contact.objects.exclude(email="").select_related("company").order_by("id")
+    }
+    open_companies: list[tuple[re.Pattern[str], str]] = []
+    for company in Company.objects.filter(deals__stage__in=OPEN_STAGES).distinct():
+        for name in company.names():
+            words = name_words(name)
+            if words:
+                pattern = r"(?<![a-z0-9])" + r"\s+".join(map(re.escape, words)) + r"(?![a-z0-9])"
+                open_companies.append((re.compile(pattern), company.name))
+    ranked = []
+    for one in emails:
+        contact = contacts.get(one.sender_address)
+        searched = simplify(f"{one.subject} {one.body[:MENTION_CHARS]}")
+        named = contact.company.name if contact else next((n for p, n in open_companies if p.search(searched)), None)
+        ranked.append(
+            RankedEmail(
+                email=one,
+                company=named,
+                contact=contact.name if contact else None,
+                urgent=bool(URGENT_WORDS.search(searched)),
+            )
+        )
+    # A contact's own email before one that only names a company; newest first after that.
+    ranked.sort(key=lambda item: (item.tier, item.contact is None, -item.email.uid))
+    return ranked
+
+
+# The morning digest goes out from 08:00 local time; a beat that missed the whole window sends none that day
+# (a digest at noon is no longer a morning glance).
+DIGEST_HOUR = 8
+DIGEST_LATEST_HOUR = 11
+
+
+def inbox_digest_recipients() -> list[Member]:
+    """Who gets the mailbox's digest: the owner, i.e. the active admin members."""
+    return list(Member.objects.filter(is_active=True, is_admin=True))
+
+
+def inbox_digests_pending(*, now: datetime | None = None) -> list[tuple[int, date]]:
+    """(member id, local date) for recipients whose local morning has come, whom a channel reaches, and who
+    have no digest for that day yet."""
+    now = now or timezone.now()
+    pending = []
+    for member in inbox_digest_recipients():
+        local = now.astimezone(member_zone(member))
+        if not DIGEST_HOUR <= local.hour < DIGEST_LATEST_HOUR or member_reach(member) is None:
+            continue
+        if not InboxDigest.objects.filter(member=member, local_date=local.date()).exists():
+            pending.append((member.pk, local.date()))
+    return pending
+
+
+def inbox_digest_last(member: Member) -> InboxDigest | None:
+    """The member's latest digest that read the mailbox: where "since the last digest" starts."""
+    return InboxDigest.objects.filter(member=member).exclude(uidvalidity=0).order_by("-local_date", "-id").first()

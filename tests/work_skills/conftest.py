@@ -12,6 +12,10 @@ from alfred.members import conversation_for
 from alfred.models import Direction, Member, Message, Status
 from alfred.registry import ToolContext, ToolResult, get_registry
 
+# The Slack stand-in and an owner on Slack, for the inbox digest that goes out as a DM.
+from tests.channels_slack.conftest import _forget_members, owner, slack, slack_settings  # noqa: F401
+from tests.standins.openai_api import openai_api  # noqa: F401  (a fixture, registered by the import)
+
 
 @pytest.fixture
 def demo(db: None) -> Member:
