@@ -338,3 +338,47 @@ def test_a_deal_status_asked_in_a_dm_comes_back_as_a_block_kit_card(client, slac
     assert labels[:3] == ["*Stage*", "*Amount*", "*Close date*"]
     assert "negotiation" in card["fields"][0]["text"].lower() and "12" in card["fields"][1]["text"]
     assert text_section["text"]["text"] == post["text"]
+
+
+def test_the_acme_question_mentioned_in_a_channel_is_answered_once_despite_a_retry_and_a_second_event_id(
+    client, slack_settings, slack, owner
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    ts = unique_ts()
+    question = "<@U0LAN0Z89> what's the status of the Acme deal?"
+    mention = event("app_mention", ts=ts, text=question)
+
+    send_event(client, mention)
+    send_event(client, mention, HTTP_X_SLACK_RETRY_NUM="1", HTTP_X_SLACK_RETRY_REASON="http_timeout")
+    send_event(client, event("message_channels", ts=ts, text=question))
+
+    [post] = slack.wait_for("chat.postMessage", 1)
+    assert post["thread_ts"] == ts and post["text"].startswith("Acme Corp")
+    assert [(call.tool, call.args) for call in ToolCall.objects.all()] == [
+        ("crm_deal_status", {"company": "Acme Corp"})
+    ]
+
+
+def test_a_note_sent_in_a_dm_is_written_to_acme_once(client, slack_settings, slack, owner):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from work_skills.models import Note
+
+    call_command("seed_demo", stdout=StringIO())
+    before = Note.objects.filter(company__name="Acme Corp").count()
+    body = event("message_im", ts=unique_ts(), text="note for acme: they want a demo next week")
+
+    send_event(client, body)
+    send_event(client, body, HTTP_X_SLACK_RETRY_NUM="1", HTTP_X_SLACK_RETRY_REASON="http_timeout")
+
+    # A note is a change the member asked for: acknowledged with one ✅ on their message, not a text.
+    [reaction] = slack.wait_for("reactions.add", 1)
+    assert reaction["timestamp"] == body["event"]["ts"]
+    notes = Note.objects.filter(company__name="Acme Corp").order_by("-id")
+    assert notes.count() == before + 1 and notes[0].text == "they want a demo next week"
