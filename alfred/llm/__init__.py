@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from alfred.models import Message
+    from alfred.models import Member, Message
     from alfred.registry import ToolContext
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,17 @@ def llm_answer(message: "Message", ctx: "ToolContext") -> LLMAnswer | None:
     from alfred.llm.turn import run_turn
 
     return run_turn(message, ctx)
+
+
+def summarise(*, text: str, source: str, member: "Member", max_chars: int = 4000, max_tokens: int = 80) -> str | None:
+    """One plain sentence saying what an outsider's text (an email) wants, in the member's language; None when
+    the LLM is not configured, over budget or down (the caller keeps its own extractive summary). The text is
+    treated as untrusted data: no tools are offered and nothing in it is obeyed."""
+    if not llm_configured():
+        return None
+    from alfred.llm.summary import summary_run
+
+    return summary_run(text=text, source=source, member=member, max_chars=max_chars, max_tokens=max_tokens)
 
 
 class TranscriptionUnavailable(Exception):

@@ -318,3 +318,20 @@ def test_html_loses_scripts_and_styles_and_greetings_are_skipped():
 )
 def test_newsletters_and_machines_are_recognised(raw, bulk):
     assert email_parse(raw, uid=1).bulk is bulk
+
+
+def test_with_the_llm_each_email_gets_one_sentence_from_untrusted_text_and_no_tools(crm, mailbox, openai_api):
+    from alfred.models import LLMCompletion
+
+    mailbox([crm_contact_mail(), INJECTION_MAIL])
+    openai_api.default = Model(lambda body: Reply("The sender wants the signed contract by Friday."))
+    notes = Note.objects.count()
+
+    result = tool_call(crm, "inbox_summary", since="today")
+
+    assert "Jane Roe (Acme Corp) — Contract redline: “The sender wants the signed contract by Friday.”" in result.text
+    summaries = [request.body for request in openai_api.requests if "tools" not in request.body]
+    assert len(summaries) == 2
+    assert all('<untrusted source="email:' in body["messages"][1]["content"] for body in summaries)
+    assert LLMCompletion.objects.filter(message__isnull=True, ok=True).count() == 2
+    assert Note.objects.count() == notes

@@ -1,9 +1,10 @@
 """The work inbox: reading the owner's mailbox into a ranked, extractive summary, the morning digest (once
 per member and local day) and "done" (``\\Seen`` on one message, the only change Alfred makes to a mailbox).
 
-The summary is extractive on purpose: sender, subject and the first meaningful sentence, which is free, fast
-and cannot be talked into anything by the email's text. ``alfred.llm`` offers no plain completion (only the
-tool-calling turn), so there is no LLM summary here.
+Each email is summarised extractively (sender, subject and the first meaningful sentence: free, fast, and
+nothing in the email can talk it into anything); when the LLM is configured, the first emails also get a
+one-sentence summary from ``alfred.llm.summarise``, which treats the text as untrusted data with no tools,
+and falls back to the extractive line when the model is down or over budget.
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from alfred import llm
 from alfred.content import Button, OutboundContent
 from alfred.members import member_reach
 from alfred.models import Member, Message
@@ -54,11 +56,28 @@ def inbox_read(*, member: Member, since: date | None = None) -> InboxRead:
     return InboxRead(batch=batch, ranked=selectors.inbox_ranked(batch.emails))
 
 
-def email_line(number: int, item: RankedEmail) -> str:
+def inbox_summaries(*, member: Member, ranked: list[RankedEmail]) -> dict[int, str]:
+    """An LLM sentence for each of the first emails (as many as the digest has buttons), by uid; empty when
+    the LLM is not configured. Called outside any transaction: a model may take seconds."""
+    if not llm.llm_configured():
+        return {}
+    summaries: dict[int, str] = {}
+    for item in ranked[:MAX_DIGEST_BUTTONS]:
+        one = item.email
+        if one.broken or not one.body.strip():
+            continue
+        text = f"From: {one.sender}\nSubject: {one.subject}\n\n{one.body}"
+        summary = llm.summarise(text=text, source=f"email:{one.uid}", member=member)
+        if summary:
+            summaries[one.uid] = summary
+    return summaries
+
+
+def email_line(number: int, item: RankedEmail, summary: str | None = None) -> str:
     one = item.email
     who = one.sender + (f" ({item.company})" if item.company else "")
     line = f"{number}. {who} — {one.subject or _('(no subject)')}"
-    sentence = one.sentence()
+    sentence = summary or one.sentence()
     if sentence:
         line += f": “{sentence}”"
     elif one.broken:
@@ -70,7 +89,7 @@ def email_line(number: int, item: RankedEmail) -> str:
     return line
 
 
-def inbox_text(ranked: list[RankedEmail]) -> str:
+def inbox_text(ranked: list[RankedEmail], summaries: dict[int, str] | None = None) -> str:
     """The summary lines in three groups: CRM (contacts, open deals), people, newsletters and machines."""
     groups = [
         (_("CRM:"), [item for item in ranked if item.tier == 0]),
@@ -85,7 +104,7 @@ def inbox_text(ranked: list[RankedEmail]) -> str:
         lines.append(title)
         for item in items:
             number += 1
-            lines.append(email_line(number, item))
+            lines.append(email_line(number, item, (summaries or {}).get(item.email.uid)))
     return "\n".join(lines)
 
 
@@ -115,6 +134,7 @@ def inbox_digest_record(*, member: Member, local_date: date) -> Message | None:
     except MailboxError as problem:
         logger.warning("inbox digest for member %s not built: %s", member.pk, problem)
         return None
+    summaries = inbox_summaries(member=member, ranked=read.ranked)
     with transaction.atomic():
         marker, created = InboxDigest.objects.get_or_create(
             member=member,
@@ -130,7 +150,7 @@ def inbox_digest_record(*, member: Member, local_date: date) -> Message | None:
                 "Good morning, %(name)s! %(count)s new emails in your inbox:",
                 count,
             ) % {"name": member.name, "count": count}
-            text = f"{heading}\n{inbox_text(read.ranked)}"
+            text = f"{heading}\n{inbox_text(read.ranked, summaries)}"
             buttons = done_buttons(read.ranked)
         content = OutboundContent(buttons=buttons, notice_values=(member.name, str(count)))
         message = message_member(member=member, text=text, content=content, kind="digest")

@@ -10,7 +10,7 @@ from work_skills import selectors
 from work_skills.mailbox import MailboxError, mailbox_configured
 from work_skills.phrasebook.inbox import InboxPhrasebook
 from work_skills.services.inbox import inbox_done as inbox_mark_done
-from work_skills.services.inbox import inbox_read, inbox_text
+from work_skills.services.inbox import inbox_read, inbox_summaries, inbox_text
 
 
 def not_configured() -> ToolResult:
@@ -57,7 +57,7 @@ def inbox_summary(ctx: ToolContext, *, since: str | None = None, urgent_only: bo
         return ToolResult(text=text, data={"emails": []})
     heading = ngettext("%(count)s email:", "%(count)s emails:", len(ranked)) % {"count": len(ranked)}
     return ToolResult(
-        text=f"{heading}\n{inbox_text(ranked)}",
+        text=f"{heading}\n{inbox_text(ranked, inbox_summaries(member=ctx.member, ranked=ranked))}",
         data={
             "emails": [
                 {
