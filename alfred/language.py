@@ -19,6 +19,8 @@ SPANISH_WORDS = frozenset(
     deshacer deshaz eso esto uy buenos días familia cena está están quita borra apúntalo lista tengo ya
     necesito necesitamos falta pon apunta agrega mete tacha hecha hecho listo pospón aplaza semana cada
     todos días nueva asigna toca cosa partir ahora dame pásame enséñame alguien visto llaves
+    trato tratos estado contacto contactos etapa etapas nota notas cierran cierra cierre ventas correo correos
+    bandeja entrada resumen resúmeme importantes empresa empresas urgente urgentes trimestre mes
     """.split()
 )
 ENGLISH_WORDS = frozenset(
@@ -30,6 +32,9 @@ ENGLISH_WORDS = frozenset(
     undo wait last thing good morning everyone dinner ready left no more out run ran running low just
     took turn whose every week day month new assign skip snooze push from now off bins got picked grabbed
     anything anyone seen keys love sour believe price now
+    deal deals status pipeline contact contacts stage stages totals note notes closing close closes about
+    looking tell details sales hows doing email emails inbox summarise summarize summary important company
+    companies week's month's quarter anything urgent mail
     """.split()
 )
 
