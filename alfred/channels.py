@@ -92,6 +92,10 @@ class ChannelDescription:
     send_policy: SendPolicy = field(default_factory=SendPolicy)
     # The environment variables this channel reads (documented in .env.template).
     env_vars: tuple[str, ...] = ()
+    # The settings it cannot work without: outside development mode the channel's check refuses to start.
+    required_settings: tuple[str, ...] = ()
+    # The README section that says where to get them.
+    setup_section: str = ""
 
     def get_sender(self) -> Sender:
         return _sender(self.sender)

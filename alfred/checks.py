@@ -2,12 +2,15 @@
 web and worker processes refuse to start on the same errors."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register, run_checks
 from django.core.management.base import SystemCheckError
+
+if TYPE_CHECKING:
+    from alfred.channels import ChannelDescription
 
 INSTANCES = ("home", "biz")
 
@@ -65,6 +68,25 @@ def check_skills(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) 
                 )
             )
     return errors
+
+
+def missing_credentials(description: "ChannelDescription", *, check_id: str) -> list[CheckMessage]:
+    """The error a channel app's system check reports when one of its required settings is empty outside
+    development mode (each channel registers it under its own tag and id)."""
+    if settings.DEV_MODE:
+        return []
+    missing = [name for name in description.required_settings if not getattr(settings, name, "")]
+    if not missing:
+        return []
+    where = f" and README “{description.setup_section}”" if description.setup_section else ""
+    return [
+        Error(
+            f"{description.label} is installed but {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            "not set.",
+            hint=f"Set them in the environment (see .env.template{where}).",
+            id=check_id,
+        )
+    ]
 
 
 def assert_startup_checks() -> None:

@@ -5,6 +5,8 @@ tool call (recorded as ``Message.intent``)."""
 import json
 from typing import Any
 
+from alfred.webhooks import json_strict
+
 PREFIX = "alfred:"
 
 
@@ -17,16 +19,12 @@ def button_id(tool: str, args: dict[str, Any], *, max_length: int | None = None)
     return encoded
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def intent_from_button_id(value: str) -> dict[str, Any] | None:
     """The ``{"tool", "args"}`` a button id carries, or None for ids Alfred did not make."""
     if not value.startswith(PREFIX):
         return None
     try:
-        decoded = json.loads(value[len(PREFIX) :], parse_constant=_refuse_constant)
+        decoded = json_strict(value[len(PREFIX) :])
     except ValueError:  # JSONDecodeError, and NaN/Infinity, which no JSON column can store
         return None
     if not isinstance(decoded, dict) or not isinstance(decoded.get("tool"), str):

@@ -64,6 +64,9 @@ SLACK = ChannelDescription(
         backoff_base=2.0,
         backoff_cap=300.0,
     ),
+    # SLACK_TEAM_ID too: without it every request would be ignored, a deployment that looks up but never answers.
+    required_settings=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_TEAM_ID"),
+    setup_section="Connect Slack",
     env_vars=(
         "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",

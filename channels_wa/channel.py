@@ -56,6 +56,8 @@ WHATSAPP = ChannelDescription(
         backoff_base=4.0,
         backoff_cap=600.0,
     ),
+    required_settings=("META_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN", "PHONE_ID"),
+    setup_section="Connect WhatsApp",
     env_vars=(
         "META_TOKEN",
         "META_APP_SECRET",

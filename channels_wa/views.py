@@ -7,16 +7,15 @@ on a 256 MB machine.
 
 import hashlib
 import hmac
-import json
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, DataError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from alfred.webhooks import declared_size_refusal, json_strict, webhook_answer
 from channels_wa.services import delivery_record
 
 logger = logging.getLogger(__name__)
@@ -33,15 +32,6 @@ def signature_valid(body: bytes, header: str, secret: str) -> bool:
     # Bytes, not str: compare_digest raises on non-ASCII text, and the header is the sender's to choose.
     given = header[len(SIGNATURE_PREFIX) :].strip().lower().encode("utf-8", "replace")
     return hmac.compare_digest(expected.encode(), given)
-
-
-def _refuse_constant(name: str) -> Any:
-    """NaN and Infinity are not JSON (RFC 8259) and no jsonb column can store them."""
-    raise ValueError(f"{name} is not JSON")
-
-
-def _answer(status: int, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail}, status=status)
 
 
 @csrf_exempt
@@ -67,38 +57,35 @@ def verify_subscription(request: HttpRequest) -> HttpResponse:
 
 
 def receive_delivery(request: HttpRequest) -> HttpResponse:
+    refused = declared_size_refusal(request)
+    if refused is not None:
+        return refused
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return _answer(400, "bad Content-Length")
-    if declared > limit:
-        return _answer(413, "body too large")
     body = request.read(limit + 1)
     if len(body) > limit:
-        return _answer(413, "body too large")
+        return webhook_answer(413, "body too large")
 
     header = request.META.get(SIGNATURE_HEADER, "")
     if not header:
-        return _answer(401, "missing X-Hub-Signature-256")
+        return webhook_answer(401, "missing X-Hub-Signature-256")
     if not signature_valid(body, header, settings.META_APP_SECRET):
         logger.warning("whatsapp webhook: bad signature (%d bytes)", len(body))
-        return _answer(403, "bad signature")
+        return webhook_answer(403, "bad signature")
 
     try:
-        payload = json.loads(body, parse_constant=_refuse_constant)
+        payload = json_strict(body)
     except (UnicodeDecodeError, ValueError):
-        return _answer(400, "malformed JSON")
+        return webhook_answer(400, "malformed JSON")
 
     try:
         report = delivery_record(payload=payload)
     except DataError as exc:
         # A value no column can hold: retrying cannot help, so it is refused like a malformed body.
         logger.error("whatsapp webhook: payload cannot be stored (%s)", type(exc).__name__)
-        return _answer(400, "payload cannot be stored")
+        return webhook_answer(400, "payload cannot be stored")
     except DatabaseError as exc:
         # Nothing of this delivery was kept (one transaction); Meta retries on any non-200.
         logger.error("whatsapp webhook: database unavailable (%s); asking Meta to retry", type(exc).__name__)
-        return _answer(503, "temporarily unavailable")
+        return webhook_answer(503, "temporarily unavailable")
     logger.debug("whatsapp webhook: %s", report)
     return HttpResponse(status=200)
