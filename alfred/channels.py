@@ -9,6 +9,7 @@ Descriptions hold dotted paths, not classes: the web process reads them at start
 a provider SDK it never uses (every import costs memory in every process).
 """
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,6 +21,8 @@ from django.utils.module_loading import import_string
 if TYPE_CHECKING:
     from alfred.answer import Answer
     from alfred.models import Message
+
+logger = logging.getLogger(__name__)
 
 
 class SendError(Exception):
@@ -38,6 +41,21 @@ class Sender:
 
     def send(self, message: "Message") -> str:
         raise NotImplementedError
+
+
+def transport_send_error(provider: str, exc: BaseException, *, reached: bool, message_id: int) -> SendError:
+    """A send that failed in transport. Nothing reached the provider (the connection failed) → try again
+    later. It may have reached it (the answer never came) → not retried: providers have no idempotency key,
+    and a duplicate is worse than a gap; a delivery report may still move the row on."""
+    name = type(exc).__name__
+    if not reached:
+        return SendError(f"{provider} unreachable ({name})", permanent=False, code="network")
+    logger.warning("outbound %s: no answer from %s (%s); not retried to avoid a duplicate", message_id, provider, name)
+    return SendError(
+        f"no answer from {provider} ({name}); it may have been sent, so it is not retried",
+        permanent=True,
+        code="unanswered",
+    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from urllib.error import URLError
 
 from django.conf import settings
 
-from alfred.channels import Sender, SendError
+from alfred.channels import Sender, SendError, transport_send_error
 from alfred.content import OutboundContent
 from alfred.interactive import button_id
 from alfred.models import Message
@@ -121,16 +121,8 @@ def api_error(exc: "SlackApiError") -> SendError:
 
 
 def network_error(exc: BaseException, message: Message) -> SendError:
-    name = type(exc).__name__
     # urllib wraps what fails while connecting and sending the request in URLError: Slack got nothing.
-    if isinstance(exc, URLError):
-        return SendError(f"Slack unreachable ({name})", permanent=False, code="network")
-    logger.warning("outbound %s: no answer from Slack (%s); not retried to avoid a duplicate", message.pk, name)
-    return SendError(
-        f"no answer from Slack ({name}); it may have been sent, so it is not retried",
-        permanent=True,
-        code="unanswered",
-    )
+    return transport_send_error("Slack", exc, reached=not isinstance(exc, URLError), message_id=message.pk)
 
 
 class SlackSender(Sender):

@@ -22,7 +22,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from alfred.channels import Sender, SendError
+from alfred.channels import Sender, SendError, transport_send_error
 from alfred.content import OutboundContent
 from alfred.interactive import button_id
 from alfred.models import Conversation, Message
@@ -289,12 +289,4 @@ def send_error(exc: "WhatsAppError") -> SendError:
 
 
 def network_error(exc: httpx.TransportError, message: Message) -> SendError:
-    name = type(exc).__name__
-    if isinstance(exc, NOT_SENT):
-        return SendError(f"WhatsApp unreachable ({name})", permanent=False, code="network")
-    logger.warning("outbound %s: no answer from WhatsApp (%s); not retried to avoid a duplicate", message.pk, name)
-    return SendError(
-        f"no answer from WhatsApp ({name}); it may have been sent, so it is not retried",
-        permanent=True,
-        code="unanswered",
-    )
+    return transport_send_error("WhatsApp", exc, reached=not isinstance(exc, NOT_SENT), message_id=message.pk)
