@@ -6,6 +6,8 @@ import os
 import sys
 
 KNOWN_SETTINGS = ("settings.home", "settings.biz")
+# Commands that only inform: ``check`` reports the same errors itself (all of them, readably), help lists.
+COMMANDS_WITHOUT_BOOT = ("check", "help", "--help", "-h", "version", "--version")
 
 
 def settings_module_from_argv(argv: list[str]) -> str | None:
@@ -30,6 +32,20 @@ def main() -> None:
         raise
     from django.core.management import execute_from_command_line
 
+    command = sys.argv[1] if len(sys.argv) > 1 else "help"
+    if command not in COMMANDS_WITHOUT_BOOT:
+        import django
+
+        django.setup()
+        from django.core.management.base import SystemCheckError
+
+        from alfred.boot import COMMAND, instance_boot
+
+        try:
+            instance_boot(COMMAND)
+        except SystemCheckError as refusal:
+            sys.stderr.write(f"Refusing to run '{command}': {refusal}\n")
+            sys.exit(1)
     execute_from_command_line(sys.argv)
 
 

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
 
@@ -13,8 +13,16 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
-def refuse_to_start_on_failed_checks(**kwargs: object) -> None:
+def refuse_to_start_worker(**kwargs: object) -> None:
     """A worker with a mixed-up configuration must not start, exactly like the web process."""
-    from alfred.checks import assert_startup_checks
+    from alfred.boot import WORKER, instance_boot
 
-    assert_startup_checks()
+    instance_boot(WORKER)
+
+
+@beat_init.connect
+def refuse_to_start_beat(**kwargs: object) -> None:
+    """Beat (``-B`` inside the worker or on its own) goes through the same door."""
+    from alfred.boot import BEAT, instance_boot
+
+    instance_boot(BEAT)

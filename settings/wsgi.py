@@ -8,6 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
 
 application = get_wsgi_application()
 
-from alfred.checks import assert_startup_checks  # noqa: E402  (needs the app registry)
+from alfred.boot import WEB, instance_boot  # noqa: E402  (needs the app registry)
 
-assert_startup_checks()
+instance_boot(WEB)
