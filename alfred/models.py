@@ -273,3 +273,23 @@ class PendingAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool}({self.args}) [{self.status}]"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, on this instance. Kept in the database for the retention period, then archived
+    (see ``alfred/audit.py``). ``detail`` never holds a secret: callers pass names and ids, not values."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    instance = models.CharField(max_length=8)
+    # "member:<id>", "user:<username>", "system", "operator" — whoever caused it.
+    actor = models.CharField(max_length=120, blank=True)
+    # A dotted verb, e.g. "message.inbound", "tool.write", "admin.change", "token.rotate", "egress.blocked".
+    action = models.CharField(max_length=64, db_index=True)
+    target = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target}"
