@@ -214,6 +214,18 @@ IMAP_SSL: bool = env.bool("IMAP_SSL", default=True)
 # Seconds to wait for the IMAP server before the summary says the mailbox cannot be reached.
 IMAP_TIMEOUT: float = env.float("IMAP_TIMEOUT", default=20.0)
 
+# --- isolation: config checks and the instance stamp (README "Isolation" 2, 3) ---
+
+# --- isolation: database row-level security and Redis users (README "Isolation" 3) ---
+
+# --- isolation: egress guard and logs (README "Isolation" 4, 5) ---
+
+# --- credentials: the token store and rotate_tokens (README "Credentials") ---
+
+# --- audit trail (README "Audit log") ---
+
+# --- who may talk: admin login, rate limits (README "Who may talk") ---
+
 # --- Celery ---------------------------------------------------------------------------------------
 # Without Redis the tasks run inline in the calling process (embedded mode): same code path, no worker.
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("TASKS_INLINE", default=not REDIS_URL)
