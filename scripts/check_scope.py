@@ -53,6 +53,15 @@ NEVER_SHIPPED: tuple[tuple[str, str], ...] = (
     ("*.pyc", "local bytecode never ships"),
     ("*.sqlite3", "a local database never ships"),
 )
+# Never even in the build context: Fly's builder is remote, so the context leaves the machine.
+NEVER_SENT: tuple[tuple[str, str], ...] = (
+    (".env", "an environment file may hold secrets"),
+    ("*/.env", "an environment file may hold secrets"),
+    (".env.*", "an environment file may hold secrets"),
+    ("*/.env.*", "an environment file may hold secrets"),
+    ("var/*", "local state (the embedded database) never leaves the machine"),
+    ("*.sqlite3", "a local database never leaves the machine"),
+)
 # The files every image runs on besides its apps, its settings and its templates.
 ALWAYS_NEEDED = ("manage.py", "fly/start.sh", "requirements/base.txt")
 ROOT_USERS = {"", "root", "0"}
@@ -467,6 +476,16 @@ def fly_problems(fly_file: Path, facts: Facts) -> tuple[list[Problem], int]:
 # --- the check ----------------------------------------------------------------------------------------------
 
 
+def context_problems(build: Build, image: Image) -> list[Problem]:
+    """Files the image does not copy but the builder would still receive (and Fly's builder is remote)."""
+    problems: list[Problem] = []
+    for path in sorted(context_paths(build) - set(image.files)):
+        reasons = [reason for pattern, reason in NEVER_SENT if fnmatch.fnmatchcase(path, pattern)]
+        if reasons:
+            problems.append(Problem(f"{path} (in the build context)", f"{reasons[0]}: it would be uploaded"))
+    return problems
+
+
 def check(instance: str, *, root: Path = ROOT, fly_file: Path | None = None) -> tuple[list[Problem], str]:
     """Every problem of the instance's image and Fly file, and a one-line summary."""
     fly_file = fly_file or root / "fly" / f"alfred-{instance}.toml"
@@ -476,7 +495,7 @@ def check(instance: str, *, root: Path = ROOT, fly_file: Path | None = None) -> 
     if sibling_ignore.is_file() and sibling_ignore != build.ignore_file:
         raise Unevaluable(f"{sibling_ignore.name} exists: docker build would read it, fly deploy would not")
     image = image_of(build)
-    problems: list[Problem] = []
+    problems: list[Problem] = context_problems(build, image)
     for path, in_image in sorted(image.files.items()):
         reason = foreign_reason(path, facts)
         if reason:

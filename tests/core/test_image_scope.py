@@ -176,6 +176,27 @@ def test_an_ignore_file_that_lets_an_env_file_through_fails_naming_it(instance, 
 
 
 @pytest.mark.parametrize("instance", INSTANCES)
+def test_an_ignore_file_that_sends_a_secret_to_the_builder_fails_naming_it(instance, context_copy, capsys):
+    """Nothing copies a root .env into the image, but the context is uploaded to Fly's remote builder."""
+    (context_copy / ".env.production").write_text("SOMETHING=stray\n")
+    (context_copy / "var").mkdir()
+    (context_copy / "var" / f"alfred-{instance}.sqlite3").write_bytes(b"")
+    assert check_scope.main([instance, "--root", str(context_copy)]) == 0, "the allowlist keeps them out"
+    # The ignore file this project had before: a short denylist.
+    (context_copy / ".dockerignore").write_text(".venv\n.git\n__pycache__\n.env\n")
+
+    assert check_scope.main([instance, "--root", str(context_copy)]) == 1
+    errors = capsys.readouterr().err
+    assert (
+        ".env.production (in the build context): an environment file may hold secrets: it would be uploaded" in errors
+    )
+    assert (
+        f"var/alfred-{instance}.sqlite3 (in the build context): local state (the embedded database) never leaves"
+        in errors
+    )
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
 def test_an_ignore_file_that_drops_an_app_the_build_copies_is_refused(instance, context_copy, capsys):
     replace_in(context_copy / ".dockerignore", f"!{OWN_CHANNEL[instance]}/\n", "")
 
