@@ -9,9 +9,19 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 
 from alfred.channels import channel_descriptions
-from alfred.models import Conversation, LLMCompletion, Member, MemberAddress, Message, PendingAction, ToolCall
+from alfred.models import (
+    Conversation,
+    Credential,
+    LLMCompletion,
+    Member,
+    MemberAddress,
+    Message,
+    PendingAction,
+    ToolCall,
+)
 
 
 class MemberAddressInline(admin.TabularInline):
@@ -161,3 +171,28 @@ class PendingActionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "member", "tool", "args", "status", "resolved_at")
     list_filter = ("status", "tool")
     search_fields = ("tool", "member__name")
+
+
+@admin.register(Credential)
+class CredentialAdmin(ReadOnlyAdmin):
+    """The stored provider tokens: how old they are and when they expire, never their values (the encrypted
+    columns are in no list, form or page). Replacing one is done in the environment or by rotate_tokens."""
+
+    list_display = ("provider", "age", "expires_in", "issued_at", "expires_at", "rotated_at", "checked_at")
+    fields = readonly_fields = list_display
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting would drop a rotated refresh token the environment no longer holds: the app would be locked out.
+        return False
+
+    @admin.display(description="age")
+    def age(self, obj: Credential) -> str:
+        return timesince(obj.issued_at)
+
+    @admin.display(description="expires in")
+    def expires_in(self, obj: Credential) -> str:
+        if obj.expires_at is None:
+            return "never (or not known yet)"
+        if obj.expires_at <= timezone.now():
+            return f"expired {timesince(obj.expires_at)} ago"
+        return timeuntil(obj.expires_at)

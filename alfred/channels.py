@@ -114,6 +114,8 @@ class ChannelDescription:
     required_settings: tuple[str, ...] = ()
     # The README section that says where to get them.
     setup_section: str = ""
+    # Dotted path of the ``alfred.rotation.TokenRotator`` that renews this channel's token; "" = none.
+    rotator: str = ""
 
     def get_sender(self) -> Sender:
         return _sender(self.sender)

@@ -293,3 +293,31 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target}"
+
+
+class Credential(models.Model):
+    """A provider's token, encrypted at rest with ``ALFRED_VAULT_KEY`` (``alfred/vault.py``). One row per
+    provider, replaced in place by ``manage.py rotate_tokens`` under a row lock, so two processes never
+    refresh the same token at once. The values are never shown: the admin lists only age and expiry."""
+
+    # The rotator's name ("meta", "slack"), not a channel: one channel may hold several tokens one day.
+    provider = models.CharField(max_length=32, unique=True)
+    token_encrypted = models.TextField()
+    # Providers with short-lived tokens (Slack's token rotation) hand out a refresh token with each one.
+    refresh_encrypted = models.TextField(blank=True)
+    # Keyed hash of the environment value this row started from. When the operator puts a new token in the
+    # environment, it no longer matches and the environment's token wins until the next rotation adopts it.
+    source_fingerprint = models.CharField(max_length=64, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    # None: the token never expires, or its expiry is not known yet.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # When Alfred last replaced the token; None while it is still the environment's.
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    # When rotate_tokens last looked at it (even when it changed nothing).
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["provider"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} token"

@@ -6,6 +6,7 @@ already queued keep working across a deploy."""
 from alfred.handling import message_handle_task
 from alfred.outbox import outbound_deliver_task
 from alfred.publisher import fan_out
+from alfred.rotation import rotate_tokens_task
 from alfred.sweeper import sweep_stuck_task
 
-__all__ = ["fan_out", "message_handle_task", "outbound_deliver_task", "sweep_stuck_task"]
+__all__ = ["fan_out", "message_handle_task", "outbound_deliver_task", "rotate_tokens_task", "sweep_stuck_task"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from alfred.vault import current_token
 from channels_slack.services import click_record, command_record, event_record
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ bolt_logger.setLevel(logging.WARNING)
 
 def request_handler() -> "SlackRequestHandler":
     """The process's handler for the current settings (a new one when tests change the secret or the base)."""
-    return _handler(settings.SLACK_SIGNING_SECRET, settings.SLACK_BOT_TOKEN, settings.SLACK_API_BASE)
+    token = current_token("slack", fallback=settings.SLACK_BOT_TOKEN)
+    return _handler(settings.SLACK_SIGNING_SECRET, token, settings.SLACK_API_BASE)
 
 
 def get_app() -> "App":

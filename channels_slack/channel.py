@@ -67,6 +67,7 @@ SLACK = ChannelDescription(
     # SLACK_TEAM_ID too: without it every request would be ignored, a deployment that looks up but never answers.
     required_settings=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_TEAM_ID"),
     setup_section="Connect Slack",
+    rotator="channels_slack.rotate.SlackTokenRotator",
     env_vars=(
         "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",
@@ -74,6 +75,9 @@ SLACK = ChannelDescription(
         "SLACK_API_BASE",
         "SLACK_API_TIMEOUT",
         "SLACK_ACK_REACTION",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "SLACK_REFRESH_TOKEN",
     ),
 )
 CHANNEL = SLACK

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from alfred.vault import current_token
+
 if TYPE_CHECKING:
     from slack_sdk import WebClient
     from slack_sdk.webhook import WebhookClient
@@ -20,8 +22,10 @@ HOOKS_ORIGIN = "https://hooks.slack.com"
 
 
 def slack_client() -> "WebClient":
-    """The process's Web API client for the current settings (a new one when tests change base or token)."""
-    return _client(settings.SLACK_BOT_TOKEN, settings.SLACK_API_BASE, float(settings.SLACK_API_TIMEOUT))
+    """The process's Web API client for the current token (a new one after a rotation, or when tests change
+    the base or the token)."""
+    token = current_token("slack", fallback=settings.SLACK_BOT_TOKEN)
+    return _client(token, settings.SLACK_API_BASE, float(settings.SLACK_API_TIMEOUT))
 
 
 @lru_cache(maxsize=4)

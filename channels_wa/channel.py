@@ -58,6 +58,7 @@ WHATSAPP = ChannelDescription(
     ),
     required_settings=("META_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN", "PHONE_ID"),
     setup_section="Connect WhatsApp",
+    rotator="channels_wa.rotate.MetaTokenRotator",
     env_vars=(
         "META_TOKEN",
         "META_APP_SECRET",
@@ -72,6 +73,7 @@ WHATSAPP = ChannelDescription(
         "WHATSAPP_REMINDER_TEMPLATE_LANGUAGES",
         "WHATSAPP_REMINDER_TEMPLATE_PARAM_NAMES",
         "WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES",
+        "META_APP_ID",
     ),
 )
 CHANNEL = WHATSAPP

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import httpx
 from django.conf import settings
 
+from alfred.vault import current_token
+
 if TYPE_CHECKING:
     from pywa import WhatsApp
 
@@ -36,9 +38,10 @@ class GraphBaseTransport(httpx.HTTPTransport):
 
 
 def whatsapp_client() -> "WhatsApp":
-    """The process's client for the current settings (a new one when tests change the base or the token)."""
+    """The process's client for the current settings and token (a new one when a rotation or a test changes
+    the token, or a test the base)."""
     return _client(
-        settings.META_TOKEN,
+        current_token("meta", fallback=settings.META_TOKEN),
         settings.PHONE_ID,
         settings.WHATSAPP_API_BASE,
         settings.WHATSAPP_API_VERSION,

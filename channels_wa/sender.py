@@ -26,6 +26,7 @@ from alfred.channels import Sender, SendError, transport_send_error
 from alfred.content import OutboundContent
 from alfred.interactive import button_id
 from alfred.models import Conversation, Message
+from alfred.vault import current_token
 from channels_wa.channel import EXPIRED_AUTH_CODE, WHATSAPP
 from channels_wa.client import whatsapp_client
 from channels_wa.metrics import counter_inc
@@ -251,8 +252,10 @@ def template_param(value: object) -> str:
 
 
 def _redacted(text: str) -> str:
-    token = settings.META_TOKEN
-    return text.replace(token, "[redacted]") if token else text
+    for token in {settings.META_TOKEN, current_token("meta", fallback=settings.META_TOKEN)}:
+        if token:
+            text = text.replace(token, "[redacted]")
+    return text
 
 
 def _retry_after(response: httpx.Response | None) -> float | None:

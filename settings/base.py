@@ -221,6 +221,31 @@ IMAP_TIMEOUT: float = env.float("IMAP_TIMEOUT", default=20.0)
 # --- isolation: egress guard and logs (README "Isolation" 4, 5) ---
 
 # --- credentials: the token store and rotate_tokens (README "Credentials") ---
+# Fernet keys (comma-separated) that encrypt the provider tokens in the database: the first encrypts, all
+# decrypt, so a new key goes first and the old one stays until `manage.py vault_rotate_key` has re-encrypted
+# every row. Unset outside development mode = no token store: the channels use their environment tokens.
+ALFRED_VAULT_KEY: list[str] = [
+    key.strip()
+    for key in secret(
+        "ALFRED_VAULT_KEY", dev_default="YWxmcmVkLWRldi12YXVsdC1rZXktbm90LXNlY3JldCE=", required=False
+    ).split(",")
+    if key.strip()
+]
+# Seconds a process keeps the token it read from the store before reading it again (a rotation made in this
+# process is seen at once). Replaced tokens stay valid for hours, so a short lag costs nothing.
+ALFRED_VAULT_CACHE_SECONDS: float = env.float("ALFRED_VAULT_CACHE_SECONDS", default=60.0)
+# A token older than this is exchanged for a new one, whatever its expiry (0 = only near expiry).
+ALFRED_TOKEN_MAX_AGE_DAYS: int = env.int("ALFRED_TOKEN_MAX_AGE_DAYS", default=60)
+# How often beat runs rotate_tokens. It changes a token only when due; Slack's expire after 12 hours, so
+# the check runs hourly and refreshes them with a quarter of their life left.
+ALFRED_TOKEN_CHECK_EVERY_SECONDS: float = env.float("ALFRED_TOKEN_CHECK_EVERY_SECONDS", default=3600.0)
+# Meta app id: with META_APP_SECRET it checks (debug_token) and exchanges (fb_exchange_token) META_TOKEN.
+META_APP_ID: str = env("META_APP_ID", default="")
+# Slack token rotation (biz): the app's client id and secret, and the refresh token Slack gave with the
+# first bot token. Empty SLACK_REFRESH_TOKEN = token rotation off, SLACK_BOT_TOKEN is used as it is.
+SLACK_CLIENT_ID: str = env("SLACK_CLIENT_ID", default="")
+SLACK_CLIENT_SECRET: str = secret("SLACK_CLIENT_SECRET", required=False)
+SLACK_REFRESH_TOKEN: str = secret("SLACK_REFRESH_TOKEN", required=False)
 
 # --- audit trail (README "Audit log") ---
 
@@ -241,6 +266,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "alfred-sweep": {"task": "alfred.tasks.sweep_stuck", "schedule": 60.0},
+    "alfred-rotate-tokens": {"task": "alfred.tasks.rotate_tokens", "schedule": ALFRED_TOKEN_CHECK_EVERY_SECONDS},
 }
 
 REST_FRAMEWORK = {

@@ -11,6 +11,12 @@ does, records every request, and can be scripted to fail:
 
 Endpoints: ``POST /v{version}/{phone_id}/messages`` (sends, reactions, templates, read receipts),
 ``GET /v{version}/{media_id}`` (media URL, pointing back at this server) and ``GET /media/{media_id}``.
+
+Tokens: with ``graph.app(app_id, app_secret)`` and ``graph.issue_token(token, expires_in=…)``, the stand-in
+answers ``GET /v{version}/debug_token`` (the token's validity, issue and expiry times, checked with the app
+token ``app_id|app_secret``) and ``GET /v{version}/oauth/access_token?grant_type=fb_exchange_token`` (a new
+long-lived token for a valid one, with the app id and secret), as Meta documents them. Exchanges are
+recorded in ``graph.exchanges``.
 """
 
 import dataclasses
@@ -31,6 +37,10 @@ from urllib.parse import parse_qs, urlsplit
 MESSAGES_PATH = re.compile(r"^/v[\d.]+/(?P<phone_id>[^/]+)/messages$")
 MEDIA_INFO_PATH = re.compile(r"^/v[\d.]+/(?P<media_id>[^/]+)$")
 MEDIA_FILE_PATH = re.compile(r"^/media/(?P<media_id>[^/]+)$")
+DEBUG_TOKEN_PATH = re.compile(r"^/v[\d.]+/debug_token$")
+EXCHANGE_PATH = re.compile(r"^/v[\d.]+/oauth/access_token$")
+# What Meta gives a long-lived user token: about 60 days.
+LONG_LIVED_SECONDS = 60 * 24 * 3600
 
 
 @dataclass
@@ -98,6 +108,11 @@ class GraphAPIStandIn:
         self._other_script: deque[tuple[Callable[[Recorded], bool], Reply]] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        # token → (issued_at, expires_at; 0 = never), and the app the tokens belong to.
+        self.tokens: dict[str, tuple[int, int]] = {}
+        self.app_id = ""
+        self.app_secret = ""
+        self.exchanges: list[Recorded] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self._thread = threading.Thread(
@@ -136,6 +151,15 @@ class GraphAPIStandIn:
         """The next request matching ``when`` (that is not a send) gets ``reply``."""
         with self._lock:
             self._other_script.append((when, reply))
+
+    def app(self, app_id: str, app_secret: str) -> None:
+        self.app_id, self.app_secret = app_id, app_secret
+
+    def issue_token(self, token: str, *, expires_in: int | None = LONG_LIVED_SECONDS, age: int = 0) -> None:
+        """A token this stand-in accepts, issued ``age`` seconds ago; ``expires_in=None`` = never expires."""
+        now = int(time.time())
+        with self._lock:
+            self.tokens[token] = (now - age, 0 if expires_in is None else now - age + expires_in)
 
     def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
         self.media[media_id] = (content, mime_type)
@@ -186,6 +210,10 @@ class GraphAPIStandIn:
         return scripted
 
     def _default(self, recorded: Recorded) -> Reply:
+        if recorded.method == "GET" and DEBUG_TOKEN_PATH.match(recorded.path):
+            return self._debug_token(recorded)
+        if recorded.method == "GET" and EXCHANGE_PATH.match(recorded.path):
+            return self._exchange(recorded)
         if recorded.method == "POST" and MESSAGES_PATH.match(recorded.path):
             body = recorded.json or {}
             if not recorded.is_send:  # read receipt / typing indicator
@@ -219,6 +247,45 @@ class GraphAPIStandIn:
                 }
             )
         return graph_error(100, f"Unknown path {recorded.path}", status=404)
+
+    def _query(self, recorded: Recorded, name: str) -> str:
+        return (recorded.query.get(name) or [""])[0]
+
+    def _token_alive(self, token: str) -> bool:
+        issued = self.tokens.get(token)
+        return issued is not None and (issued[1] == 0 or issued[1] > time.time())
+
+    def _debug_token(self, recorded: Recorded) -> Reply:
+        if not self.app_id or self._query(recorded, "access_token") != f"{self.app_id}|{self.app_secret}":
+            return graph_error(190, "Invalid OAuth access token - Cannot parse access token", status=400)
+        token = self._query(recorded, "input_token")
+        with self._lock:
+            issued = self.tokens.get(token)
+            alive = self._token_alive(token)
+        data: dict[str, Any] = {"app_id": self.app_id, "type": "USER", "application": "Alfred", "is_valid": alive}
+        if issued is None:
+            data["error"] = {"code": 190, "message": "Invalid OAuth access token."}
+        else:
+            data.update(issued_at=issued[0], expires_at=issued[1], data_access_expires_at=issued[0] + 90 * 86400)
+            data["scopes"] = ["whatsapp_business_messaging", "whatsapp_business_management"]
+        return Reply(body={"data": data})
+
+    def _exchange(self, recorded: Recorded) -> Reply:
+        with self._lock:
+            self.exchanges.append(recorded)
+        if self._query(recorded, "grant_type") != "fb_exchange_token":
+            return graph_error(100, "Invalid grant_type", status=400)
+        if self._query(recorded, "client_id") != self.app_id or self._query(recorded, "client_secret") != (
+            self.app_secret
+        ):
+            return graph_error(1, "Error validating client secret.", status=400)
+        with self._lock:
+            if not self._token_alive(self._query(recorded, "fb_exchange_token")):
+                return graph_error(190, "Error validating access token: Session has expired", status=400)
+            token = f"EAAstandin{next(self._ids)}"
+            now = int(time.time())
+            self.tokens[token] = (now, now + LONG_LIVED_SECONDS)
+        return Reply(body={"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_SECONDS})
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self

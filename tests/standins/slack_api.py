@@ -13,9 +13,14 @@ every request and can be scripted to fail:
         slack.calls("chat.postMessage")  # the arguments of each accepted call
 
 Methods: ``chat.postMessage`` (a user id as channel opens the app's DM with them: answered with a "D…"
-channel), ``reactions.add`` (``already_reacted`` the second time), ``auth.test``.
+channel), ``reactions.add`` (``already_reacted`` the second time), ``auth.test``, and ``oauth.v2.access``
+with ``grant_type=refresh_token`` (token rotation, after ``slack.rotation(client_id, client_secret,
+refresh_token)``): the app's id and secret as HTTP Basic or in the form, each refresh token good once (a
+second use is ``invalid_refresh_token``, as slack-bolt issue 663 saw), answered with a new access token
+(accepted from then on, alongside the old ones until they would expire) and a new refresh token.
 """
 
+import base64
 import itertools
 import json
 import socket
@@ -30,6 +35,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 TEAM_ID = "T0001"
 BOT_USER_ID = "U0LAN0Z89"
+# Slack's rotating access tokens live 12 hours.
+ROTATED_TOKEN_SECONDS = 12 * 3600
 
 
 @dataclass
@@ -73,6 +80,11 @@ class Recorded:
 class SlackAPIStandIn:
     def __init__(self, *, token: str = "") -> None:
         self.token = token
+        # Rotated access tokens accepted besides ``token``; refresh tokens not spent yet.
+        self.tokens: set[str] = set()
+        self.refresh_tokens: set[str] = set()
+        self.client_id = ""
+        self.client_secret = ""
         self.requests: list[Recorded] = []
         self._script: deque[tuple[str, Reply]] = deque()
         self._ts = itertools.count(1)
@@ -120,6 +132,12 @@ class SlackAPIStandIn:
         with self._lock:
             self._script.extend((method, reply) for reply in replies)
 
+    def rotation(self, client_id: str, client_secret: str, refresh_token: str) -> None:
+        """Token rotation on: the app's credentials and the refresh token handed out with the first token."""
+        with self._lock:
+            self.client_id, self.client_secret = client_id, client_secret
+            self.refresh_tokens.add(refresh_token)
+
     # --- what happened -------------------------------------------------------------------------------
     def calls(self, method: str, *, answered: int | None = 200, ok: bool = True) -> list[dict[str, Any]]:
         """Arguments of the calls of ``method`` (default: those Slack accepted); "hooks" = response_url posts."""
@@ -161,9 +179,12 @@ class SlackAPIStandIn:
             return Reply(status=405, body={"ok": False, "error": "method_not_allowed"})
         if name == "hooks":
             return Reply(body=b"ok", headers={"Content-Type": "text/html"})
-        if self.token and recorded.headers.get("authorization") != f"Bearer {self.token}":
-            return slack_error("invalid_auth")
         arguments = recorded.arguments
+        if name == "oauth.v2.access":
+            return self._oauth_v2_access(recorded, arguments)
+        bearer = recorded.headers.get("authorization", "").removeprefix("Bearer ")
+        if self.token and bearer != self.token and bearer not in self.tokens:
+            return slack_error("invalid_auth")
         if name == "auth.test":
             return Reply(body={"ok": True, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "B0LAN0Z89"})
         if name == "chat.postMessage":
@@ -188,6 +209,40 @@ class SlackAPIStandIn:
                 self._reactions.add(key)
             return Reply(body={"ok": True})
         return slack_error("unknown_method", status=404)
+
+    def _oauth_v2_access(self, recorded: Recorded, arguments: dict[str, Any]) -> Reply:
+        client_id, client_secret = arguments.get("client_id", ""), arguments.get("client_secret", "")
+        basic = recorded.headers.get("authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(basic[6:]).decode("utf-8").partition(":")
+        if not self.client_id or (client_id, client_secret) != (self.client_id, self.client_secret):
+            return slack_error("invalid_client_id" if client_id != self.client_id else "bad_client_secret")
+        if arguments.get("grant_type") != "refresh_token":
+            return slack_error("invalid_grant_type")
+        with self._lock:
+            refresh = str(arguments.get("refresh_token", ""))
+            if refresh not in self.refresh_tokens:
+                return slack_error("invalid_refresh_token")
+            self.refresh_tokens.discard(refresh)
+            serial = next(self._ts)
+            access, new_refresh = f"xoxe.xoxb-1-standin{serial}", f"xoxe-1-standin{serial}"
+            self.tokens.add(access)
+            self.refresh_tokens.add(new_refresh)
+        return Reply(
+            body={
+                "ok": True,
+                "app_id": "A0KRD7HC3",
+                "scope": "chat:write,reactions:write,app_mentions:read,commands",
+                "token_type": "bot",
+                "access_token": access,
+                "bot_user_id": BOT_USER_ID,
+                "refresh_token": new_refresh,
+                "expires_in": ROTATED_TOKEN_SECONDS,
+                "team": {"id": TEAM_ID, "name": "Acme"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+        )
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self
