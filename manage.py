@@ -22,6 +22,8 @@ def settings_module_from_argv(argv: list[str]) -> str | None:
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
     requested = settings_module_from_argv(sys.argv) or os.environ["DJANGO_SETTINGS_MODULE"]
+    # The boot below sets Django up before the command parses --settings: it must boot the requested instance.
+    os.environ["DJANGO_SETTINGS_MODULE"] = requested
     from django.core.exceptions import ImproperlyConfigured
 
     # Django would fail later with a bare ModuleNotFoundError traceback; say what is valid instead.

@@ -76,6 +76,19 @@ def test_a_command_refuses_the_other_instances_variables_naming_each_never_its_v
     assert [value for value in foreign.values() if value in result.stderr + result.stdout] == []
 
 
+def test_a_command_boots_the_instance_its_settings_option_names(tmp_path):
+    """``--settings`` wins over DJANGO_SETTINGS_MODULE for the boot too, not only for the command."""
+    env = configured_env(DJANGO_SETTINGS_MODULE=f"settings.{OTHER}")
+
+    result = start("command", env, command=("showmigrations", f"--settings=settings.{settings.INSTANCE}"), tmp=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    crossed = start(
+        "command", configured_env(), command=("showmigrations", f"--settings=settings.{OTHER}"), tmp=tmp_path
+    )
+    assert refused(crossed, "alfred.E001", f"INSTANCE={settings.INSTANCE!r} but the settings module is for {OTHER!r}")
+
+
 def test_outside_embedded_mode_a_process_without_instance_refuses_to_start(tmp_path):
     result = start("web", configured_env(INSTANCE=None), tmp=tmp_path)
 
