@@ -159,15 +159,15 @@ def test_migrate_stamps_a_new_database_for_its_instance_and_it_then_starts(empty
     env = configured_env(DATABASE_URL=database_url(empty_database))
 
     migrated = start("command", env, command=("migrate", "--noinput", "-v0"), tmp=tmp_path)
-    served = start("web", env, tmp=tmp_path)
 
     assert migrated.returncode == 0, migrated.stderr
-    assert served.returncode == 0, served.stderr
     database = connection.settings_dict
     with psycopg.connect(
         host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=empty_database
     ) as db:
         assert db.execute("SELECT id, instance FROM alfred_instance_stamp").fetchall() == [(1, settings.INSTANCE)]
+    served = start("web", env, tmp=tmp_path)
+    assert served.returncode == 0, served.stderr
 
 
 def test_an_unstamped_database_migrated_by_the_other_instance_is_refused(empty_database, tmp_path):
