@@ -22,6 +22,10 @@ def settings_module_from_argv(argv: list[str]) -> str | None:
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
     requested = settings_module_from_argv(sys.argv) or os.environ["DJANGO_SETTINGS_MODULE"]
+    # The boot below sets Django up before the command parses --settings: it must boot the requested instance.
+    os.environ["DJANGO_SETTINGS_MODULE"] = requested
+    from django.core.exceptions import ImproperlyConfigured
+
     # Django would fail later with a bare ModuleNotFoundError traceback; say what is valid instead.
     try:
         importlib.import_module(requested)
@@ -30,6 +34,10 @@ def main() -> None:
             sys.stderr.write(f"Unknown settings module '{requested}'. Use one of: {', '.join(KNOWN_SETTINGS)}.\n")
             sys.exit(2)
         raise
+    except ImproperlyConfigured as refusal:
+        # The settings refuse a dangerous or incomplete environment (a missing secret, DEBUG on a real database).
+        sys.stderr.write(f"Refusing to start: {refusal}\n")
+        sys.exit(1)
     from django.core.management import execute_from_command_line
 
     command = sys.argv[1] if len(sys.argv) > 1 else "help"

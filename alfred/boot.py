@@ -6,7 +6,16 @@ egress guard, logging). A step raises ``SystemCheckError`` (or its own error nam
 process refuses to start.
 """
 
+import logging
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+
 from alfred.checks import assert_startup_checks
+from alfred.stamp import check_database_stamp, check_redis_stamp, database_stamp
+
+logger = logging.getLogger(__name__)
 
 # Entry points, named in errors and logs.
 WEB = "web"
@@ -23,6 +32,38 @@ def instance_boot(entry_point: str) -> None:
     """Refuse to start on a mixed-up configuration; called once per process by each entry point."""
     if _booted_as:
         return
-    # Layer 2, config: the instance's own checks (instance name, apps, channel credentials, foreign variables).
-    assert_startup_checks()
+    try:
+        # Layer 2, config: instance name, apps, channel credentials, the other instance's variables.
+        assert_startup_checks()
+        # Layer 3, data: the database and Redis must be stamped for this instance (or be new).
+        check_database_stamp(settings.INSTANCE)
+        check_redis_stamp(settings.INSTANCE)
+    except Exception as refusal:
+        _record_refusal(entry_point, refusal)
+        raise
     _booted_as.append(entry_point)
+
+
+def exit_unless_booted(entry_point: str) -> None:
+    """``instance_boot`` for Celery's signals, which log a handler's exception and carry on: a refusal has to
+    end the process itself."""
+    try:
+        instance_boot(entry_point)
+    except Exception as refusal:
+        sys.stderr.write(f"Refusing to start the {entry_point}: {refusal}\n")
+        raise SystemExit(1) from refusal
+
+
+def _record_refusal(entry_point: str, refusal: Exception) -> None:
+    """Log every refused start; audit it too when the database is this instance's own (a refusal is never
+    written into the other instance's store)."""
+    logger.error("refusing to start the %s: %s", entry_point, refusal)
+    connection = connections["default"]
+    try:
+        ours = database_stamp(connection) == settings.INSTANCE
+    except DatabaseError:
+        return
+    if ours:
+        from alfred.audit import audit_record
+
+        audit_record("instance.start_refused", actor=entry_point, reason=str(refusal)[:2000])

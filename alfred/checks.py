@@ -1,5 +1,6 @@
-"""Isolation checks. They run with every management command, and ``assert_startup_checks()`` makes the
-web and worker processes refuse to start on the same errors."""
+"""Isolation checks. Every check tagged ``alfred`` runs in every entry point (``alfred.boot.instance_boot``:
+web, worker, beat, management commands), so the process refuses to start on any of their errors. A channel app
+registers its credential check (``missing_credentials``) under this tag too."""
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,16 @@ def check_instance(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
     if instance not in INSTANCES:
         return [Error(f"INSTANCE must be one of {INSTANCES}, got {instance!r}.", id="alfred.E001")]
     from_env = settings.INSTANCE_FROM_ENV
+    # Embedded mode (``make chat``) runs without it; a deployment names its instance twice, in the settings
+    # module and in INSTANCE, so one mistyped setting cannot turn it into the other.
+    if not from_env and not settings.EMBEDDED:
+        errors.append(
+            Error(
+                f"INSTANCE is not set; this process runs settings.{instance}.",
+                hint=f"Set INSTANCE={instance} in the environment (see .env.template).",
+                id="alfred.E001",
+            )
+        )
     if from_env and from_env != instance:
         errors.append(
             Error(
@@ -70,6 +81,27 @@ def check_skills(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) 
     return errors
 
 
+@register(Tags.compatibility, ALFRED_TAG)
+def check_foreign_variables(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """A variable of an app this instance does not install is a sign of a mixed-up deployment (the other
+    instance's secrets copied in): refused by name, never by value."""
+    owners: dict[str, list[str]] = {}
+    for app, owned_names in settings.ALFRED_APP_ENV_VARS.items():
+        for name in settings.ALFRED_OWNED_ENV_SET:
+            if any(name.startswith(owned) if owned.endswith("_") else name == owned for owned in owned_names):
+                owners.setdefault(name, []).append(app)
+    return [
+        Error(
+            f"{name} is set, but it belongs to {' and '.join(apps_of_name)}, which the {settings.INSTANCE} "
+            "instance does not install.",
+            hint="Remove it from this deployment's environment (it belongs to the other instance).",
+            id="alfred.E004",
+        )
+        for name, apps_of_name in sorted(owners.items())
+        if not any(apps.is_installed(app) for app in apps_of_name)
+    ]
+
+
 def missing_credentials(description: "ChannelDescription", *, check_id: str) -> list[CheckMessage]:
     """The error a channel app's system check reports when one of its required settings is empty outside
     development mode (each channel registers it under its own tag and id)."""
@@ -90,7 +122,7 @@ def missing_credentials(description: "ChannelDescription", *, check_id: str) -> 
 
 
 def assert_startup_checks() -> None:
-    """Raise ``SystemCheckError`` when any Alfred check fails (used by WSGI and the Celery worker)."""
+    """Raise ``SystemCheckError`` when any check tagged ``alfred`` fails (run by ``instance_boot``)."""
     errors = [m for m in run_checks(tags=[ALFRED_TAG]) if m.is_serious()]
     if errors:
         raise SystemCheckError("\n".join(str(e) for e in errors))

@@ -27,7 +27,7 @@ run() {  # run INSTANCE REDIS_DB PATHS...
   local paths=()
   for p in "$@"; do [ -e "$p" ] && paths+=("$p"); done
   echo "=== settings.$instance: ${paths[*]}"
-  DJANGO_SETTINGS_MODULE=settings.$instance \
+  INSTANCE=$instance DJANGO_SETTINGS_MODULE=settings.$instance \
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/alfred_$instance$suffix \
   REDIS_URL=redis://127.0.0.1:6379/$db \
     $PY -m pytest "${paths[@]}" "${PYTEST_ARGS[@]}" || status=$?

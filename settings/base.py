@@ -215,6 +215,43 @@ IMAP_SSL: bool = env.bool("IMAP_SSL", default=True)
 IMAP_TIMEOUT: float = env.float("IMAP_TIMEOUT", default=20.0)
 
 # --- isolation: config checks and the instance stamp (README "Isolation" 2, 3) ---
+# Which app reads which environment variables: exact names, or prefixes ending in "_". Kept here, not in the
+# apps, because an instance's image does not contain the other instance's apps, yet must recognise their
+# variables. A test holds it equal to every channel description's env_vars and every skill app's settings.
+ALFRED_APP_ENV_VARS: dict[str, tuple[str, ...]] = {
+    "channels_wa": ("META_", "PHONE_ID", "WHATSAPP_"),
+    "channels_slack": ("SLACK_",),
+    "work_skills": ("IMAP_",),
+}
+
+
+def _is_owned(name: str) -> bool:
+    return any(
+        name.startswith(owned) if owned.endswith("_") else name == owned
+        for names in ALFRED_APP_ENV_VARS.values()
+        for owned in names
+    )
+
+
+# The owned variables this process was started with (names only; an empty value counts as unset). System check
+# alfred.E004 refuses those whose apps this instance does not install.
+ALFRED_OWNED_ENV_SET: tuple[str, ...] = tuple(
+    sorted(name for name, value in env.ENVIRON.items() if value and _is_owned(name))
+)
+# DEBUG's error page prints the settings (database and Redis URLs with their passwords) and development mode
+# uses the public development SECRET_KEY: against a real Postgres that is only for local work, said explicitly.
+ALFRED_ALLOW_DEBUG_WITH_DATABASE: bool = env.bool("ALFRED_ALLOW_DEBUG_WITH_DATABASE", default=False)
+if (
+    DEBUG
+    and DATABASE_URL
+    and env.db_url_config(DATABASE_URL)["ENGINE"].endswith(("postgresql", "postgis"))
+    and not ALFRED_ALLOW_DEBUG_WITH_DATABASE
+):
+    raise ImproperlyConfigured(
+        "DEBUG=1 with a Postgres DATABASE_URL: refusing to start. The debug error page would print the database "
+        "and Redis URLs with their passwords, and the public development SECRET_KEY may be in use. Set DEBUG=0, "
+        "or for local work only ALFRED_ALLOW_DEBUG_WITH_DATABASE=1."
+    )
 
 # --- isolation: database row-level security and Redis users (README "Isolation" 3) ---
 

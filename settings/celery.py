@@ -15,14 +15,14 @@ app.autodiscover_tasks()
 @worker_init.connect
 def refuse_to_start_worker(**kwargs: object) -> None:
     """A worker with a mixed-up configuration must not start, exactly like the web process."""
-    from alfred.boot import WORKER, instance_boot
+    from alfred.boot import WORKER, exit_unless_booted
 
-    instance_boot(WORKER)
+    exit_unless_booted(WORKER)
 
 
 @beat_init.connect
 def refuse_to_start_beat(**kwargs: object) -> None:
     """Beat (``-B`` inside the worker or on its own) goes through the same door."""
-    from alfred.boot import BEAT, instance_boot
+    from alfred.boot import BEAT, exit_unless_booted
 
-    instance_boot(BEAT)
+    exit_unless_booted(BEAT)

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from django.conf import settings
@@ -44,12 +45,20 @@ def member(db: None) -> Member:
 def celery_worker_thread(transactional_db: None) -> Iterator[object]:
     """A real Celery worker consuming this instance's queue on the real Redis broker."""
     from celery.contrib.testing.worker import start_worker
+    from django.test import override_settings
 
     from settings.celery import app
+    from tests.core.entry_points import channel_credentials
 
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        with ExitStack() as running:
+            # A worker boots like a deployment's (alfred.boot), which refuses to start without the channels'
+            # credentials; the tests' own settings stay as they are once it runs.
+            with override_settings(**{k: v for k, v in channel_credentials().items() if not getattr(settings, k)}):
+                worker = running.enter_context(
+                    start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10)
+                )
             yield worker
     finally:
         app.conf.task_always_eager = True

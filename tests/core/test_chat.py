@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from alfred.models import Direction, Message, Status, ToolCall
+from tests.core.entry_points import channel_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,7 +162,7 @@ def test_chat_on_a_database_never_migrated_says_what_to_run_and_fails(never_migr
         capture_output=True,
         text=True,
         input="ping\n",
-        env={**os.environ, "DATABASE_URL": never_migrated_database},
+        env={**os.environ, **channel_credentials(), "DATABASE_URL": never_migrated_database},
         timeout=60,
     )
 

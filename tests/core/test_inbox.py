@@ -13,6 +13,7 @@ from alfred.outbox import outbound_send
 from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
 from alfred.rules.phrasebook import Phrase, RegexPhrasebook
 from alfred.sweeper import sweep_stuck
+from tests.core.entry_points import channel_credentials
 from tests.helpers import all_at_once, broker_down_for_publishers
 
 
@@ -96,6 +97,7 @@ def test_the_embedded_database_records_a_message_once_too(tmp_path):
         key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")
     }
     env.update(
+        channel_credentials(),
         DATABASE_URL=f"sqlite:///{database}",
         DJANGO_SETTINGS_MODULE=f"settings.{django_settings.INSTANCE}",
         TASKS_INLINE="1",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from alfred.members import conversation_for
 from alfred.models import Direction, LLMCompletion, Member, Message, Status, ToolCall
 from alfred.registry import get_registry
+from tests.core.entry_points import channel_credentials
 from tests.standins.openai_api import Calls, Reply, call
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,7 +226,7 @@ def test_chat_json_reports_the_llm_path_from_a_real_manage_py_process(member, op
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, **env, "TASKS_INLINE": "1"},
+        env={**os.environ, **channel_credentials(), **env, "TASKS_INLINE": "1"},
         timeout=60,
     )
 

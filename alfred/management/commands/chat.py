@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from alfred.checks import assert_startup_checks
 from alfred.console import console_exchange, member_for_console
 from alfred.models import Member
 
@@ -21,7 +20,8 @@ NOT_MIGRATED = (
 
 class Command(BaseCommand):
     help = "Chat with Alfred. With a message: one reply and exit. Without: an interactive prompt (Ctrl-D leaves)."
-    # Only Alfred's own checks: the full set loads every URL module and costs a second at each start.
+    # Only Alfred's own checks, which manage.py runs at boot: the full set loads every URL module and costs a
+    # second at each start.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,7 +38,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        assert_startup_checks()
         if options["setup"]:
             # One process for set-up and chat, so a second `make chat` reaches the prompt in about a second.
             call_command("migrate", verbosity=0, interactive=False)

@@ -1,0 +1,76 @@
+"""Start the real entry points of an instance (web, worker, beat, a management command) in their own processes,
+as a deployment starts them, against the test database and Redis."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+from alfred.channels import channel_descriptions
+
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = str(Path(sys.executable).parent / "celery")
+
+ENTRY_POINTS = ("web", "worker", "beat", "command")
+
+
+def channel_credentials() -> dict[str, str]:
+    """Stand-in values for every setting this instance's channels cannot start without (boot checks only that
+    they are set)."""
+    return {
+        name: f"test-{name.lower().replace('_', '-')}"
+        for description in channel_descriptions()
+        for name in description.required_settings
+    }
+
+
+def database_url(name: str | None = None) -> str:
+    """The URL of the test database (or of another database on the same server)."""
+    database = settings.DATABASES["default"]
+    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{name or database['NAME']}"
+
+
+def configured_env(**changes: str | None) -> dict[str, str]:
+    """The environment of a configured deployment of this instance; a change to None removes the variable."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": f"settings.{settings.INSTANCE}",
+        "INSTANCE": settings.INSTANCE,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "DEBUG": "0",
+        **channel_credentials(),
+    }
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def start(
+    entry_point: str, env: dict[str, str], *, tmp: Path, command: tuple[str, ...] = ("showmigrations", "alfred")
+) -> subprocess.CompletedProcess[str]:
+    """Run one entry point until it exits. A worker or beat that is allowed to start runs until the timeout,
+    so only start those where a refusal is expected."""
+    queue = f"alfred-{settings.INSTANCE}"
+    argv = {
+        "web": [sys.executable, "-c", "import settings.wsgi"],
+        "worker": [
+            CELERY,
+            "-A",
+            "settings",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        "beat": [CELERY, "-A", "settings", "beat", "--schedule", str(tmp / "celerybeat-schedule")],
+        "command": [sys.executable, "manage.py", *command],
+    }[entry_point]
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
