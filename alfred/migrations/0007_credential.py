@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("alfred", "0005_audit_event"),
+        ("alfred", "0006_instance_stamp"),
     ]
 
     operations = [
