@@ -11,6 +11,7 @@ from alfred.rules.corpus import Case, evaluate, evaluate_cases, format_report, l
 from alfred.rules.days import day_date, day_of
 from alfred.rules.numbers import format_quantity, number_value, plain_number
 from alfred.rules.phrasebook import Phrase, RegexPhrasebook
+from alfred.rules.slots import slot_is_clean
 from alfred.rules.text import fold, name_key, simplify
 from alfred.rules.utterance import Utterance
 
@@ -142,3 +143,33 @@ def test_a_path_without_a_corpus_is_an_error_not_an_empty_success(tmp_path):
         load_corpus(tmp_path)
     with pytest.raises(FileNotFoundError):
         load_corpus(tmp_path / "en.jsonl")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tissues so can you",
+        "vet appointment from my calendar",
+        "crisps added",
+        "bread in the shopping",
+        "milk to my list",
+        "pilas de",
+        "leche en la lista",
+        "them",
+        "",
+    ],
+)
+def test_a_slot_with_a_piece_of_the_sentence_in_it_is_refused(name):
+    assert not slot_is_clean(name)
+    if name != "bread in the shopping":  # a task may say where: "drop the parcel in the post"
+        assert not slot_is_clean(name, kind="task")
+
+
+def test_names_and_tasks_pass_the_slot_check_with_what_belongs_to_them():
+    assert slot_is_clean("aceite de oliva") and slot_is_clean("food for the dog") and slot_is_clean("Café con leche")
+    # A task keeps its verbs, prepositions and possessives; a thing does not.
+    assert slot_is_clean("call the plumber", kind="task") and slot_is_clean("llamar al fontanero", kind="task")
+    assert slot_is_clean("pay my taxes at the bank", kind="task")
+    assert not slot_is_clean("pay my taxes at the bank")
+    assert not slot_is_clean("call mom to my", kind="task")
+    assert not slot_is_clean("add call mom", kind="task")
