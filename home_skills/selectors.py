@@ -110,6 +110,21 @@ NOT_SHOPPING_LIST_WORDS = frozenset(
 )
 
 
+# Words in a list's name that say its lines are tasks ("call the plumber"), not things: the rules check them
+# as tasks, which keep their verbs and prepositions.
+TASK_LIST_WORDS = frozenset("""todo todos tasks task errands jobs tareas tarea pendientes recados deberes""".split())
+# A list named without the word "list" ("add sunscreen to packing", "quita pilas de tareas") is taken as one
+# only when it is a list we have, the default list's words, or one of these words that name a kind of list;
+# never any word, so "salt to the soup" creates no list called "soup".
+LIST_KIND_WORDS = frozenset({"packing", "to do", "todo", "tasks", "errands", "tareas", "pendientes", "recados"})
+
+
+def shopping_list_holds_tasks(name: str | None) -> bool:
+    """For the rules: the list so named (a name as said, or a stored one) is a to-do list."""
+    words = simplify(name or "")
+    return bool(set(words.split()) & TASK_LIST_WORDS) or " to do " in f" {words} "
+
+
 def shopping_list_is_for_shopping(shopping_list: ShoppingList, items: list[Item]) -> bool:
     """The default list, and any list whose name is not a to-do or packing word and whose lines the aisle
     dictionary knows at least in part; a to-do list is shown without aisles or "to buy"."""

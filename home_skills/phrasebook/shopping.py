@@ -6,7 +6,7 @@ no "a new sofa"), and anything doubtful returns None so the LLM or the fallback 
 """
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from alfred.registry import Intent
 from alfred.rules.numbers import NUMBER_PATTERN, number_value, plain_number
@@ -20,6 +20,8 @@ from home_skills.vocabulary import CHORE_SYNONYMS, UNIT_WORDS
 UNIT_PATTERN = "|".join(sorted(UNIT_WORDS, key=len, reverse=True))
 
 # --- where the list is named ---------------------------------------------------------------------------
+# "comprado", "hechas", "realizada", "completados": the states a line is marked as or given ("dar por …").
+BOUGHT_STATE_ES = r"(?:comprad[oa]s?|hech[oa]s?|completad[oa]s?|realizad[oa]s?|terminad[oa]s?|list[oa]s?|tachad[oa]s?)"
 LIST_NAME = r"(?P<lname>[a-z0-9][a-z0-9'-]*(?: [a-z0-9'-]+)?)"
 LIST_TAIL_EN = re.compile(
     r"\s*,?\s+(?:off\s+)?(?:to|on|onto|in|into|from|off|for)\s+(?:the\s+|my\s+|our\s+|this\s+|that\s+)?"
@@ -33,14 +35,14 @@ LIST_TAIL_ES = re.compile(
 # counts only when it is a list we have (or the default list's own words), never a place in a sentence.
 BARE_LIST_TAIL = re.compile(
     r"\s*,?\s+(?:off\s+)?(?:to|on|onto|in|into|from|off|a|en|de|del)\s+(?:(?:the|my|our|la|las|el|los|mi|mis|nuestra)\s+)?"
-    r"(?P<lname>[a-z]+)$"
+    r"(?P<lname>to\s+do|to-do|[a-z]+)$"
 )
 # Spanish (and some English) put the list first: "añade a la lista de la compra yogures", "add to the
 # shopping list: milk". The verb is checked by the rule that uses it.
 LIST_HEAD = re.compile(
-    r"^(?P<verb>[a-z]+(?:\s+(?:off|por\s+(?:hecho|hecha|hechos|hechas|completado|completada|comprado|comprada)))?)"
-    r"\s+(?:(?:a|en|al|de|del|to|on|onto|from|off)\s+)(?:(?:la|el|mi|mis|nuestra|the|my|our)\s+)?"
-    r"(?:(?:(?P<lname_en>[a-z]+)\s+)?list|(?:lista|listado)(?:\s+(?:(?:de\s+la|de\s+las|de\s+los|del|de)\s+)?"
+    rf"^(?P<verb>[a-z]+(?:\s+(?:off|por\s+{BOUGHT_STATE_ES}))?)"
+    r"\s+(?:(?:a|en|al|de|del|to|on|onto|in|into|from|off)\s+)(?:(?:la|el|mi|mis|nuestra|the|my|our)\s+)?"
+    r"(?:(?:(?P<lname_en>to\s+do|to-do|[a-z]+)\s+)?list|(?:lista|listado)(?:\s+(?:(?P<of>de\s+la|de\s+las|de\s+los|del|de)\s+)?"
     r"(?P<lname>[a-z]+))?)\s*:?\s+(?P<items>.+)$"
 )
 # "…, add it to the pharmacy list", "…, apúntalo en la lista de la farmacia"
@@ -123,16 +125,28 @@ def strip_list_tail(u: Utterance) -> tuple[Utterance, str | None, bool]:
     whether a list was named at all."""
     for tail in (LIST_TAIL_EN, LIST_TAIL_ES):
         found = tail.search(u.folded)
-        if found:
+        while found:
             raw = found.group("lname")
-            if raw and not item_is_clean(raw):
-                # "off in my list": never a list called "in my"; the leftover words then fail the item check.
-                return u, None, False
-            return u.cut(0, found.start()), list_name(raw), True
+            if not raw or list_kind(raw) or item_is_clean(raw):
+                return u.cut(0, found.start()), list_name(raw), True
+            # "off batteries in list": never a list called "batteries in"; the tail may start further on.
+            found = tail.search(u.folded, found.start() + 1)
     found = BARE_LIST_TAIL.search(u.folded)
-    if found and known_list(found.group("lname")):
+    if found and (known_list(found.group("lname")) or list_kind(found.group("lname"))):
         return u.cut(0, found.start()), list_name(found.group("lname")), True
     return u, None, False
+
+
+def holds_tasks(shopping_list: str | None) -> bool:
+    return selectors.shopping_list_holds_tasks(shopping_list)
+
+
+TOWARDS_WORDS = frozenset("to onto into a al".split())
+
+
+def list_kind(name: str) -> bool:
+    """A word that names a kind of list ("packing", "to do", "tareas"), said without the word "list"."""
+    return simplify(name) in selectors.LIST_KIND_WORDS
 
 
 def known_list(name: str | None) -> bool:
@@ -142,16 +156,50 @@ def known_list(name: str | None) -> bool:
     return simplify(name) in selectors.DEFAULT_LIST_WORDS or selectors.shopping_list_find(name) is not None
 
 
-def strip_list_head(u: Utterance, verbs: frozenset[str]) -> tuple[Utterance, str | None] | None:
+class ListHead(NamedTuple):
+    items: Utterance
+    shopping_list: str | None
+    # The list is one we have or a kind of list; else a name the message gave, trusted only with products.
+    known: bool
+
+
+def strip_list_head(u: Utterance, verbs: frozenset[str]) -> ListHead | None:
     """ "añade a la lista de la compra yogures": the items after a list named first, and that list; None
-    when the message does not start so, the verb is not one of ``verbs`` or the list is not one we have."""
+    when the message does not start so, the verb is not one of ``verbs`` or the list is surely no list."""
     found = LIST_HEAD.match(u.folded)
     if not found or found.group("verb") not in verbs:
         return None
     raw = found.group("lname") or found.group("lname_en")
-    if not known_list(raw):
+    # Named with "de" ("la lista de viaje …") or before "list" ("the camping list …") a name is surely the
+    # list's; a bare word after "lista" may be the first item ("a la lista leche y pan") unless it is a list.
+    named = bool(found.group("lname_en") or (found.group("lname") and found.group("of")))
+    known = known_list(raw) or list_kind(raw or "")
+    if not (known or (named and item_is_clean(raw or ""))):
         return None
-    return u.group(found, "items"), list_name(raw)
+    return ListHead(u.group(found, "items"), list_name(raw), known)
+
+
+def head_items(head: ListHead, *, strict: bool = False) -> list[dict[str, Any]] | None:
+    """The items after a list named first. A list we do not have may have a longer name than the one word
+    taken ("la lista de cosas pendientes arroz"): then only products we know count as the items."""
+    task = holds_tasks(head.shopping_list)
+    items = parse_items(head.items, strict=strict, task=task)
+    if items and not (head.known or task or all_keywords(items)):
+        return None
+    return items
+
+
+def all_keywords(items: list[dict[str, Any]]) -> bool:
+    """Every name is, whole, a product of the aisle dictionary: "pilas", not "pendientes arroz"."""
+    known = _known_keywords()
+    return all(name_key(str(item["name"])) in known for item in items)
+
+
+def said_towards(u: Utterance, rest: Utterance) -> bool:
+    """The list was named with "to"/"a" ("take the dog to packing"): a place things go, never where they
+    are taken off or checked off."""
+    words = [word for word in u.folded[len(rest.folded) :].replace(",", " ").split() if word != "off"]
+    return bool(words) and words[0] in TOWARDS_WORDS
 
 
 def _known_keywords() -> dict[str, int]:
@@ -244,7 +292,34 @@ def acceptable_name(folded: str, *, strict: bool) -> bool:
     return not (strict and (words[0] in COMMON_VERBS or len(words) > 5))
 
 
-def parse_items(u: Utterance, *, strict: bool = False) -> list[dict[str, Any]] | None:
+# A to-do list's lines are split on commas only: "call mom and dad" is one task.
+TASK_SEPARATOR = re.compile(r"\s*[,;]\s*(?:(?:and|y|e)\s+)?")
+
+
+def parse_tasks(u: Utterance) -> list[dict[str, Any]] | None:
+    """The lines of a to-do list, as said: a task keeps its verb and prepositions ("call the plumber",
+    "llamar al fontanero") and passes the task check of ``alfred.rules.slots``; no quantities."""
+    pieces = []
+    position = 0
+    for separator in TASK_SEPARATOR.finditer(u.folded):
+        pieces.append(u.cut(position, separator.start()))
+        position = separator.end()
+    pieces.append(u.cut(position, len(u.folded)))
+    tasks = []
+    for chunk in pieces:
+        words = simplify(chunk.folded).split()
+        if not words or len(words) > MAX_ITEM_WORDS or " ".join(words) in NOT_ITEMS:
+            return None
+        if not item_is_clean(chunk.folded, task=True):
+            return None
+        tasks.append({"name": chunk.original.strip()})
+    return tasks or None
+
+
+def parse_items(u: Utterance, *, strict: bool = False, task: bool = False) -> list[dict[str, Any]] | None:
+    """The items said in ``u``; on a to-do list (``task``), its tasks. None when any one is doubtful."""
+    if task:
+        return parse_tasks(u)
     chunks = split_items(u)
     if not chunks:
         return None
@@ -367,7 +442,6 @@ CHECK_RULES = [
 # "Is there milk?", "¿está la leche?": only with the list named (else it is about the fridge).
 CHECK_NEEDS_LIST = frozenset({0, 2})
 CHECK_SUBJECTS = frozenset({"i", "we", "you", "u", "someone", "anyone", "somebody", "anybody"})
-BOUGHT_STATE_ES = r"(?:comprad[oa]s?|hech[oa]s?|completad[oa]s?|realizad[oa]s?|terminad[oa]s?|list[oa]s?|tachad[oa]s?)"
 BOUGHT_RULES = [
     re.compile(
         r"^(?:(?P<who>[a-z]+)\s+)?(?:(?:just|already|finally|also)\s+)?"
@@ -397,15 +471,23 @@ BOUGHT_RULES = [
 # Only with a list named: "complete the form", "check the oven", "termina los deberes" are not about a list.
 NAMED_BOUGHT_RULES = [
     re.compile(r"^(?:check|complete|tick)\s+(?:off\s+)?(?P<items>.+?)(?:\s+off)?$"),
-    re.compile(r"^(?:completa|complete|completar|completame|termina|termine|terminar)\s+(?P<items>.+)$"),
+    re.compile(
+        r"^(?:completa|complete|completar|completame|termina|termine|terminar|finaliza|finalice|finalizar|"
+        r"marca|marque|marcar|marcame)\s+(?P<items>.+)$"
+    ),
+]
+BOUGHT_STATES_ES = [
+    f"{stem}{end}"
+    for stem in ("comprad", "hech", "completad", "realizad", "terminad", "list", "tachad")
+    for end in ("o", "a", "os", "as")
 ]
 BOUGHT_HEAD_VERBS = (
     frozenset(
         """check complete tick cross tacha tache tachar completa completar termina termine terminar marca marque
-        marcar""".split()
+        marcar finaliza finalice finalizar""".split()
     )
-    | {"check off", "tick off", "cross off"}
-    | {f"{verb} por {state}" for verb in ("da", "de", "dar") for state in ("hecho", "hecha", "completado", "comprado")}
+    | {"check off", "tick off", "cross off", "complete off"}
+    | {f"{verb} por {state}" for verb in ("da", "de", "dar", "dale") for state in BOUGHT_STATES_ES}
 )
 # "… como comprado" left after a list named first ("marca en la lista leche como comprada").
 BOUGHT_STATE_TAIL = re.compile(rf"\s+como\s+{BOUGHT_STATE_ES}$")
@@ -418,7 +500,8 @@ REMOVE_VERBS = frozenset(
     eliminar suprime suprima suprimi suprimir remueve remueva remover retira retire retirar""".split()
 ) | {"cross out"}
 REMOVE_RULES = [
-    re.compile(rf"^(?P<verb>{'|'.join(sorted(REMOVE_VERBS, key=len, reverse=True))})\s+(?P<items>.+)$"),
+    # "delete off the milk": a particle after the verb changes nothing.
+    re.compile(rf"^(?P<verb>{'|'.join(sorted(REMOVE_VERBS, key=len, reverse=True))})(?:\s+off)?\s+(?P<items>.+)$"),
     re.compile(r"^take\s+(?P<items>.+?)\s+off$"),
     re.compile(r"^take\s+off\s+(?P<items>.+)$"),
 ]
@@ -427,7 +510,7 @@ NAMED_REMOVE_RULES = [
     re.compile(r"^(?:saca|saque|sacar|sacame)\s+(?P<items>.+)$"),
     re.compile(r"^take\s+(?P<items>.+)$"),
 ]
-REMOVE_HEAD_VERBS = REMOVE_VERBS | {"saca", "saque", "sacar", "take"}
+REMOVE_HEAD_VERBS = REMOVE_VERBS | {"saca", "saque", "sacar", "take"} | {f"{verb} off" for verb in REMOVE_VERBS}
 NO_LONGER_NEEDED = re.compile(
     r"^(?:(?:we|i)\s+(?:don'?t|do not|dont|no longer)\s+need|(?:ya|al final)\s+no\s+(?:hace\s+falta|hacen\s+falta|"
     r"necesitamos|necesito))\s+(?P<items>.+?)(?P<anymore>\s+(?:anymore|any more|after all|ya))?$"
@@ -516,7 +599,7 @@ class ShoppingPhrasebook:
             who = found.groupdict().get("who")
             if who and who not in CHECK_SUBJECTS and selectors.member_find(who) is None:
                 return None
-            items = parse_items(rest.group(found, "items"), strict=True)
+            items = parse_items(rest.group(found, "items"), strict=True, task=holds_tasks(shopping_list))
             return intent("grocery_check", items, shopping_list) if items else None
         return None
 
@@ -526,9 +609,11 @@ class ShoppingPhrasebook:
             u = u.cut(0, reason.start())
         head = strip_list_head(u, REMOVE_HEAD_VERBS)
         if head:
-            items = parse_items(head[0])
-            return intent("grocery_remove", items, head[1]) if items else None
+            items = head_items(head)
+            return intent("grocery_remove", items, head.shopping_list) if items else None
         rest, shopping_list, named = strip_list_tail(u)
+        if named and said_towards(u, rest):
+            return None
         found = NO_LONGER_NEEDED.match(rest.folded)
         if found:
             told = REMOVE_IT_TAIL.search(rest.folded)
@@ -536,14 +621,14 @@ class ShoppingPhrasebook:
                 rest = rest.cut(0, told.start())
                 found = NO_LONGER_NEEDED.match(rest.folded)
             if found and (told or found.group("anymore") or rest.folded.startswith(("ya ", "al final"))):
-                items = parse_items(rest.group(found, "items"))
+                items = parse_items(rest.group(found, "items"), task=holds_tasks(shopping_list))
                 return intent("grocery_remove", items, shopping_list) if items else None
             return None
         rules = [*REMOVE_RULES, *NAMED_REMOVE_RULES] if named else REMOVE_RULES
         for rule in rules:
             found = rule.match(rest.folded)
             if found:
-                items = parse_items(rest.group(found, "items"))
+                items = parse_items(rest.group(found, "items"), task=holds_tasks(shopping_list))
                 # "quita la música", "delete the photo": without a list named, only products we know.
                 if not items or not (named or all_known(items)):
                     return None
@@ -553,13 +638,14 @@ class ShoppingPhrasebook:
     def bought(self, u: Utterance) -> list[Intent] | None:
         head = strip_list_head(u, BOUGHT_HEAD_VERBS)
         if head:
-            rest, shopping_list = head
-            state = BOUGHT_STATE_TAIL.search(rest.folded)
+            state = BOUGHT_STATE_TAIL.search(head.items.folded)
             if state:
-                rest = rest.cut(0, state.start())
-            items = parse_items(rest, strict=True)
-            return intent("grocery_bought", items, shopping_list) if items else None
+                head = head._replace(items=head.items.cut(0, state.start()))
+            items = head_items(head, strict=True)
+            return intent("grocery_bought", items, head.shopping_list) if items else None
         rest, shopping_list, named = strip_list_tail(u)
+        if named and said_towards(u, rest):
+            return None
         for rule in [*BOUGHT_RULES, *NAMED_BOUGHT_RULES] if named else BOUGHT_RULES:
             found = rule.match(rest.folded)
             if not found:
@@ -567,15 +653,15 @@ class ShoppingPhrasebook:
             who = found.groupdict().get("who")
             if who and who not in SUBJECTS and selectors.member_find(who) is None:
                 return None
-            items = parse_items(rest.group(found, "items"), strict=True)
+            items = parse_items(rest.group(found, "items"), strict=True, task=holds_tasks(shopping_list))
             return intent("grocery_bought", items, shopping_list) if items else None
         return None
 
     def add(self, u: Utterance) -> list[Intent] | None:
         head = strip_list_head(u, ADD_VERBS | AMBIGUOUS_ADD_VERBS)
         if head:
-            items = parse_items(head[0])
-            return intent("grocery_add", items, head[1]) if items else None
+            items = head_items(head)
+            return intent("grocery_add", items, head.shopping_list) if items else None
         told = ADD_IT_TAIL.search(u.folded)
         if told:
             # "we ran out of shampoo, add it to the pharmacy list": the list is named after "add it".
@@ -586,7 +672,7 @@ class ShoppingPhrasebook:
         for rule in PASSIVE_ADD:
             found = rule.match(rest.folded)
             if found:
-                items = parse_items(rest.group(found, "items"), strict=True)
+                items = parse_items(rest.group(found, "items"), strict=True, task=holds_tasks(shopping_list))
                 return intent("grocery_add", items, shopping_list) if items else None
         found = EXPLICIT_ADD.match(rest.folded)
         strict = False
@@ -600,7 +686,7 @@ class ShoppingPhrasebook:
             ambiguous = False
         if not found:
             return None
-        items = parse_items(rest.group(found, "items"), strict=strict)
+        items = parse_items(rest.group(found, "items"), strict=strict, task=holds_tasks(shopping_list))
         # "pon la mesa", "put the kettle on": an ambiguous verb adds only to a named list or known products.
         if not items or (ambiguous and not (named or all_known(items))):
             return None

@@ -114,7 +114,11 @@ def test_the_rules_stay_quiet_when_unsure(family, text):
         "quita la música",
         "add leo to the family",
         "delete the photo i sent",
-        "add olive oil to my packing",
+        "take the dog to packing",
+        "pon en la lista de cosas pendientes arroz",
+        "add it to my to do list",
+        "finaliza el informe",
+        "marca el gol",
     ],
 )
 def test_out_of_scope_requests_that_look_like_list_commands_write_nothing(family, text):
@@ -168,3 +172,40 @@ def test_questions_that_are_not_about_the_list_are_left_alone(family, text):
 @pytest.mark.parametrize("text", ["what chores are due this week?", "qué tareas hay esta semana", "chores this week"])
 def test_chores_over_the_week_are_understood(family, text):
     assert match(text) == [("chore_due", {"week": True})]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A list named without the word "list", when the word names a kind of list.
+        ("add sunscreen to packing", ("grocery_add", {"items": [{"name": "sunscreen"}], "list": "packing"})),
+        ("add olive oil to my packing", ("grocery_add", {"items": [{"name": "olive oil"}], "list": "packing"})),
+        (
+            "check the passports off in packing",
+            ("grocery_bought", {"items": [{"name": "passports"}], "list": "packing"}),
+        ),
+        # A to-do list's lines are tasks: verbs and prepositions belong to them.
+        ("add call mom to my todo list", ("grocery_add", {"items": [{"name": "call mom"}], "list": "todo"})),
+        (
+            "add go to the gym to my to do list",
+            ("grocery_add", {"items": [{"name": "go to the gym"}], "list": "to do"}),
+        ),
+        (
+            "añade a la lista de tareas llamar a la abuela",
+            ("grocery_add", {"items": [{"name": "llamar a la abuela"}], "list": "tareas"}),
+        ),
+        (
+            "cross off pay the bills from the to do list",
+            ("grocery_bought", {"items": [{"name": "pay the bills"}], "list": "to do"}),
+        ),
+        # A particle after the verb, a list named before the item, formal and voseo forms.
+        ("delete off the milk from my list", ("grocery_remove", {"items": [{"name": "milk"}]})),
+        ("check off the eggs in list", ("grocery_bought", {"items": [{"name": "eggs"}]})),
+        ("añade a la lista de viaje pilas", ("grocery_add", {"items": [{"name": "pilas"}], "list": "viaje"})),
+        ("marque el arroz en la lista de la compra", ("grocery_bought", {"items": [{"name": "arroz"}]})),
+        ("finalizá el pan de la lista", ("grocery_bought", {"items": [{"name": "pan"}]})),
+        ("dale por realizado el pan de la lista", ("grocery_bought", {"items": [{"name": "pan"}]})),
+    ],
+)
+def test_word_orders_verbs_and_lists_the_rules_were_not_written_for(family, text, expected):
+    assert match(text) == [expected]
