@@ -69,7 +69,7 @@ def slot_is_clean(name: str, *, kind: SlotKind = "thing") -> bool:
     if not words:
         return False
     if kind == "task":
-        # "fix it" is a task, "it" or "that to the list" is not.
-        starts = words[0] in OBJECT_PRONOUNS
+        # "fix it" is a task; "it", "that to the list" or "to remember to call mom" (a clause's leftover) is not.
+        starts = words[0] in OBJECT_PRONOUNS or words[0] in TASK_DANGLING
         return not (starts or any(word in TASK_FORBIDDEN for word in words) or words[-1] in TASK_DANGLING)
     return not (any(word in THING_FORBIDDEN for word in words) or words[-1] in DANGLING_WORDS)

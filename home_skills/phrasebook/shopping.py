@@ -360,6 +360,15 @@ EXPLICIT_ADD = re.compile(
     r"^(?:(?:also|and|then|y)\s+)?(?:(?:i|we)\s+)?"
     r"(?P<verb>hay que anadir|tack on|[a-z]+)\s+(?P<items>.+?)(?:\s+on)?$"
 )
+# "i need to add…", "i'd like you to put…", "quiero añadir…", "me gustaría quitar…": a wish said before the
+# request's own verb; the request is what follows.
+REQUEST_PREAMBLE = re.compile(
+    r"^(?:(?:i|we)\s+(?:need|want|would\s+like|'d\s+like|d\s+like|wanna|wanted)\s+(?:you\s+)?(?:to\s+)?|"
+    r"(?:i'?d|id)\s+like\s+(?:you\s+)?to\s+|"
+    r"(?:quiero|queria|quisiera|necesito|me\s+gustaria)\s+)"
+    r"(?=(?:add|put|remove|delete|take|cross|check|tick|mark|include|tack|pop|stick|throw|"
+    r"anadir|agregar|poner|apuntar|anotar|sumar|incluir|meter|quitar|borrar|eliminar|sacar|tachar|marcar)\s)"
+)
 # "crisps should be added", "i need crisps added", "the list should also have crisps".
 PASSIVE_ADD = [
     re.compile(
@@ -370,6 +379,11 @@ PASSIVE_ADD = [
         r"^(?:the\s+)?list\s+(?:should|needs\s+to|must)\s+(?:also\s+)?(?:have|include|contain)\s+(?P<items>.+)$"
     ),
 ]
+# "my shopping list needs bananas added", "the packing list should also have sunscreen": the list named first.
+LIST_NEEDS = re.compile(
+    rf"^(?:the|our|my)?\s*(?:{LIST_NAME}\s+)?list\s+(?:should\s+(?:also\s+)?(?:have|include|get)|needs|also\s+needs)"
+    r"\s+(?P<items>.+?)(?P<added>\s+(?:added|put\s+on|on\s+it|too|as\s+well))?$"
+)
 IMPLICIT_ADD = re.compile(
     r"^(?:"
     r"(?:we|i)\s+(?:need|needs|'ll need|will need|also need|still need)|need|needs|"
@@ -386,7 +400,34 @@ IMPLICIT_ADD = re.compile(
     r"(?:queda|quedan)\s+(?:poco|poca|pocos|pocas)(?:\s+de)?"
     r")\s+(?:more\s+|some\s+more\s+|some\s+)?(?P<items>.+?)(?:\s+(?:left|anymore|any more))?$"
 )
+LIST_EN = rf"(?:the|our|my)\s+(?:{LIST_NAME}\s+)?list"
+LIST_ES = rf"(?:la|mi|nuestra|el|mi)\s+(?:lista|listado)(?:\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})?"
 SHOW_RULES = [
+    # "what's on my to do list", "what do i have on my shopping list", "what items are on the list", "let me
+    # know what's on my list", "what did i put on my list": any asking of what is on a named list.
+    re.compile(
+        r"^(?:(?:tell|show|give|let)\s+(?:me|us)\s+(?:know\s+)?)?"
+        r"(?:what'?s|whats|what\s+is|what\s+are|what|everything|all|all\s+the\s+(?:items|things|tasks|stuff)|"
+        r"what\s+(?:items|things|tasks|stuff)\s+(?:are|is|do\s+(?:i|we)\s+have)|"
+        r"what\s+(?:do|did|have)\s+(?:i|we)\s+(?:have|got|get|put|added|add|written|write|wrote|put\s+down))"
+        r"(?:\s+(?:that'?s|is|are|we\s+have|i\s+have|still|left|there|so\s+far))*"
+        rf"\s+(?:on|in)\s+{LIST_EN}(?:\s+(?:today|now|right\s+now|at\s+the\s+moment|so\s+far|again))?$"
+    ),
+    re.compile(
+        r"^(?:list|read(?:\s+out)?|show|give|tell|send)\s+(?:me\s+|us\s+)?(?:all\s+)?(?:the\s+)?"
+        rf"(?:items|things|tasks|stuff|everything)\s+(?:on|in)\s+{LIST_EN}$"
+    ),
+    re.compile(
+        rf"^(?:(?:do|have)\s+(?:i|we)\s+(?:have|got)\s+|is\s+there\s+)anything\s+(?:on|in)\s+{LIST_EN}"
+        r"(?:\s+(?:today|now))?$"
+    ),
+    # "dime todo lo que hay en la lista de la compra", "qué tengo en mi lista de tareas", "qué cosas hay".
+    re.compile(
+        r"^(?:(?:dime|ensename|muestrame|leeme|dame|me\s+dices|me\s+lees)\s+)?"
+        r"(?:que|q|que\s+cosas|todo\s+lo\s+que|lo\s+que)\s+"
+        r"(?:hay|tengo|tenemos|queda|quedan|pone|falta|he\s+puesto|hemos\s+puesto|hay\s+apuntado|tengo\s+apuntado)"
+        rf"\s+en\s+{LIST_ES}$"
+    ),
     re.compile(rf"^(?:what'?s|what is|whats|what)\s+(?:on|in)\s+(?:the|our|my)\s+(?:{LIST_NAME}\s+)?list$"),
     re.compile(rf"^(?:is\s+there\s+)?anything\s+(?:on|in)\s+(?:the|our|my)\s+(?:{LIST_NAME}\s+)?list$"),
     re.compile(
@@ -395,7 +436,7 @@ SHOW_RULES = [
     ),
     re.compile(rf"^(?:the\s+)?(?:(?!(?:add|new|clear|delete|remove|make|create|empty|my|a)\s){LIST_NAME}\s+)?list$"),
     re.compile(
-        r"^what\s+do\s+(?:we|i)\s+(?:need|still need|have to buy|need to buy|need to get|have to get)"
+        r"^what\s+(?:else\s+)?do\s+(?:we|i)\s+(?:need|still need|have to buy|need to buy|need to get|have to get)"
         r"(?:\s+(?:from|at)\s+the\s+(?P<place>[a-z]+))?$"
     ),
     re.compile(r"^(?:what'?s|what is|whats)\s+(?:left|missing)\s+(?:to\s+(?:buy|get)|on\s+the\s+list)$"),
@@ -410,14 +451,14 @@ SHOW_RULES = [
     ),
     re.compile(
         r"^(?:que|q)\s+(?:nos\s+)?(?:falta|faltan|hace\s+falta|queda|quedan)(?:\s+(?:por|que|para)\s+comprar)?"
-        r"(?:\s+(?:de|en)\s+la\s+(?P<place>[a-z]+))?$"
+        r"(?:\s+(?:de\s+la|en\s+la|del|en\s+el|de|en)\s+(?P<place>[a-z]+))?$"
     ),
     re.compile(
         r"^(?:que|q)\s+(?:necesitamos|necesito|tenemos\s+que\s+comprar|hay\s+que\s+comprar|compro|compramos)"
-        r"(?:\s+(?:de|en)\s+la\s+(?P<place>[a-z]+))?$"
+        r"(?:\s+(?:de\s+la|en\s+la|del|en\s+el|de|en)\s+(?P<place>[a-z]+))?$"
     ),
     re.compile(
-        r"^(?:ensename|muestrame|pasame|mandame|enviame|dame|dime|me\s+mandas|me\s+pasas|me\s+ensenas|me\s+envias|"
+        r"^(?:ensename|muestrame|pasame|mandame|enviame|dame|dime|leeme|me\s+lees|me\s+mandas|me\s+pasas|me\s+ensenas|me\s+envias|"
         r"me\s+dices|me\s+das|mandas|pasas)\s+la\s+lista"
         rf"(?:\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})?$"
     ),
@@ -438,9 +479,26 @@ CHECK_RULES = [
         r"(?:\s+ya)?$"
     ),
     re.compile(r"^(?:ya\s+)?(?:anadiste|apuntaste|pusiste|agregaste|anotaste)\s+(?P<items>.+?)(?:\s+ya)?$"),
+    # "do we need bread?", "do we still need eggs": asking, not telling (that would add).
+    re.compile(
+        r"^(?:do|does)\s+(?:we|i)\s+(?:still\s+)?need\s+(?:any\s+more\s+|any\s+|more\s+|some\s+)?(?P<items>.+?)"
+        r"(?:\s+(?:still|too|again))?$"
+    ),
+    re.compile(r"^(?:do|does)\s+(?:we|i)\s+(?:already\s+)?(?:have|got)\s+(?:any\s+)?(?P<items>.+?)(?:\s+already)?$"),
+    re.compile(r"^(?:have|has)\s+(?:we|i|you)\s+(?:already\s+)?got\s+(?:any\s+)?(?P<items>.+?)(?:\s+already)?$"),
+    re.compile(r"^(?:ya\s+)?(?:tenemos|tengo|hay)\s+(?P<items>.+?)(?:\s+ya)?$"),
 ]
-# "Is there milk?", "¿está la leche?": only with the list named (else it is about the fridge).
-CHECK_NEEDS_LIST = frozenset({0, 2})
+# "Is there milk?", "do we have eggs?", "¿está la leche?", "¿hay pan?": only with the list named (else it is
+# about the fridge).
+CHECK_NEEDS_LIST = frozenset({0, 2, 6, 7, 8})
+# "does my shopping list have milk on it", "¿la lista tiene leche?": the list named first.
+LIST_HAS = [
+    re.compile(
+        rf"^(?:does|do)\s+{LIST_EN}\s+(?:have|include|contain|got)\s+(?:any\s+)?(?P<items>.+?)"
+        r"(?:\s+(?:on|in)\s+it)?$"
+    ),
+    re.compile(rf"^{LIST_ES}\s+(?:tiene|lleva|incluye)\s+(?P<items>.+)$"),
+]
 CHECK_SUBJECTS = frozenset({"i", "we", "you", "u", "someone", "anyone", "somebody", "anybody"})
 BOUGHT_RULES = [
     re.compile(
@@ -555,11 +613,15 @@ class ShoppingPhrasebook:
         # Calendars, reminders, devices, "delete everything": not ours, and never a guess that writes.
         if out_of_scope(u.folded):
             return None
-        for rule in (self.show, self.check, self.remove, self.bought, self.add):
+        wish = REQUEST_PREAMBLE.match(u.folded)
+        if wish:
+            u = u.cut(wish.end(), len(u.folded))
+        for rule in (self.show, self.check, self.remove, self.bought):
             found = rule(u)
             if found:
                 return found
-        return None
+        # "¿necesitamos pan?", "we're out of milk?": a need asked about is a question, not an order to add.
+        return self.add(u, asked="?" in text or "¿" in text)
 
     def undo(self, u: Utterance) -> list[Intent] | None:
         return intent("grocery_undo") if UNDO.match(u.folded) else None
@@ -589,6 +651,12 @@ class ShoppingPhrasebook:
         return None
 
     def check(self, u: Utterance) -> list[Intent] | None:
+        for rule in LIST_HAS:
+            has = rule.match(u.folded)
+            if has:
+                shopping_list = list_name(has.group("lname"))
+                items = parse_items(u.group(has, "items"), strict=True, task=holds_tasks(shopping_list))
+                return intent("grocery_check", items, shopping_list) if items else None
         rest, shopping_list, named = strip_list_tail(u)
         for number, rule in enumerate(CHECK_RULES):
             found = rule.match(rest.folded)
@@ -657,7 +725,7 @@ class ShoppingPhrasebook:
             return intent("grocery_bought", items, shopping_list) if items else None
         return None
 
-    def add(self, u: Utterance) -> list[Intent] | None:
+    def add(self, u: Utterance, *, asked: bool = False) -> list[Intent] | None:
         head = strip_list_head(u, ADD_VERBS | AMBIGUOUS_ADD_VERBS)
         if head:
             items = head_items(head)
@@ -669,6 +737,12 @@ class ShoppingPhrasebook:
             rest = u.cut(0, told.start())
         else:
             rest, shopping_list, named = strip_list_tail(u)
+        needs = LIST_NEEDS.match(u.folded)
+        # "the list needs updating" is not an item: "needs" adds only with "added"/"on it" after the items.
+        if needs and (needs.group("added") or " should " in f" {u.folded} "):
+            shopping_list = list_name(needs.group("lname"))
+            items = parse_items(u.group(needs, "items"), strict=True, task=holds_tasks(shopping_list))
+            return intent("grocery_add", items, shopping_list) if items else None
         for rule in PASSIVE_ADD:
             found = rule.match(rest.folded)
             if found:
@@ -680,14 +754,16 @@ class ShoppingPhrasebook:
         if found and found.group("verb") not in ADD_VERBS:
             ambiguous = found.group("verb") in AMBIGUOUS_ADD_VERBS
             found = None if not ambiguous else found
+        tool = "grocery_add"
         if not found:
             found = IMPLICIT_ADD.match(rest.folded)
             strict = True
             ambiguous = False
+            tool = "grocery_check" if asked and not told else tool
         if not found:
             return None
         items = parse_items(rest.group(found, "items"), strict=strict, task=holds_tasks(shopping_list))
         # "pon la mesa", "put the kettle on": an ambiguous verb adds only to a named list or known products.
         if not items or (ambiguous and not (named or all_known(items))):
             return None
-        return intent("grocery_add", items, shopping_list)
+        return intent(tool, items, shopping_list)

@@ -79,7 +79,11 @@ def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
         "i bought a car",
         "add it to the list",
         "are we out of milk?",
-        "do we need eggs?",
+        "do we have eggs?",
+        "¿tenemos pan?",
+        "the list needs updating",
+        "i want to take a break",
+        "i need to remember to call mom, add it to my to do list",
         "who's cooking tonight?",
         "no hay problema",
         "no hay prisa",
@@ -158,6 +162,19 @@ def test_the_issue_17_phrasings_write_the_right_item_and_nothing_else(family, te
         ("¿ya apuntaste el arroz?", ("grocery_check", {"items": [{"name": "arroz"}]})),
         ("tell me everything on the shopping list", ("grocery_show", {})),
         ("what do we need from the shop?", ("grocery_show", {})),
+        ("do we need bread?", ("grocery_check", {"items": [{"name": "bread"}]})),
+        ("do we still need eggs", ("grocery_check", {"items": [{"name": "eggs"}]})),
+        ("have we got bread on the list", ("grocery_check", {"items": [{"name": "bread"}]})),
+        ("does my shopping list have milk on it", ("grocery_check", {"items": [{"name": "milk"}]})),
+        ("¿necesitamos pan?", ("grocery_check", {"items": [{"name": "pan"}]})),
+        ("¿hace falta leche?", ("grocery_check", {"items": [{"name": "leche"}]})),
+        ("¿hay huevos en la lista?", ("grocery_check", {"items": [{"name": "huevos"}]})),
+        ("¿qué necesitamos del súper?", ("grocery_show", {})),
+        ("dime todo lo que hay en la lista de la compra", ("grocery_show", {})),
+        ("what do i have on my shopping list", ("grocery_show", {})),
+        ("what tasks are on my todo list", ("grocery_show", {"list": "todo"})),
+        ("let me know what's on the grocery list", ("grocery_show", {})),
+        ("qué tengo en mi lista de tareas", ("grocery_show", {"list": "tareas"})),
     ],
 )
 def test_questions_about_the_list_are_answered_without_a_write(family, text, expected):
@@ -208,4 +225,20 @@ def test_chores_over_the_week_are_understood(family, text):
     ],
 )
 def test_word_orders_verbs_and_lists_the_rules_were_not_written_for(family, text, expected):
+    assert match(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i need to add eggs to my shopping list", ("grocery_add", {"items": [{"name": "eggs"}]})),
+        ("i'd like you to put milk on the list", ("grocery_add", {"items": [{"name": "milk"}]})),
+        ("quiero añadir leche a la lista", ("grocery_add", {"items": [{"name": "leche"}]})),
+        ("me gustaría quitar el pan de la lista", ("grocery_remove", {"items": [{"name": "pan"}]})),
+        ("shopping list needs bananas added", ("grocery_add", {"items": [{"name": "bananas"}]})),
+        # Said as a statement the same need adds; asked, it only checks.
+        ("necesitamos pan", ("grocery_add", {"items": [{"name": "pan"}]})),
+    ],
+)
+def test_a_wish_before_the_request_and_the_list_before_the_items(family, text, expected):
     assert match(text) == [expected]
