@@ -79,7 +79,13 @@ def main() -> int:
         from home_skills import evaluation
 
         started = time.perf_counter()
-        reports = evaluate(rules_match, CORPUS, matchers=evaluation.ARGUMENT_MATCHERS, junk=evaluation.is_junk)
+        reports = evaluate(
+            rules_match,
+            CORPUS,
+            matchers=evaluation.ARGUMENT_MATCHERS,
+            junk=evaluation.is_junk,
+            declines=evaluation.DECLINES,
+        )
         elapsed = time.perf_counter() - started
         lines = sum(len(r.results) for r in reports)
         print("== our corpus (tests/home_skills/corpus)")
@@ -93,7 +99,11 @@ def main() -> int:
         ]
         for title, build in held_out:
             set_reports = evaluate_cases(
-                rules_match, build(), matchers=evaluation.ARGUMENT_MATCHERS, junk=evaluation.is_junk
+                rules_match,
+                build(),
+                matchers=evaluation.ARGUMENT_MATCHERS,
+                junk=evaluation.is_junk,
+                declines=evaluation.DECLINES,
             )
             print(f"\n== {title}")
             print(format_report(set_reports, details="--details" in sys.argv))
