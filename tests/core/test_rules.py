@@ -10,7 +10,7 @@ from alfred.registry import Intent
 from alfred.rules.corpus import Case, evaluate, evaluate_cases, format_report, load_corpus, same_text
 from alfred.rules.days import day_date, day_of
 from alfred.rules.numbers import format_quantity, number_value, plain_number
-from alfred.rules.phrasebook import Phrase, RegexPhrasebook
+from alfred.rules.phrasebook import FirstMatch, Phrase, RegexPhrasebook
 from alfred.rules.slots import slot_is_clean
 from alfred.rules.text import fold, name_key, simplify
 from alfred.rules.utterance import Utterance
@@ -173,3 +173,33 @@ def test_names_and_tasks_pass_the_slot_check_with_what_belongs_to_them():
     assert not slot_is_clean("pay my taxes at the bank")
     assert not slot_is_clean("call mom to my", kind="task")
     assert not slot_is_clean("add call mom", kind="task")
+
+
+def test_a_declining_answer_leaves_a_must_not_write_line_clean_but_is_wrong_on_a_request():
+    cases = {
+        "en": [
+            Case(text="add milk", tool="grocery_add", args={"item": "milk"}, language="en"),
+            Case(text="add the play to my calendar", tool=None, args={}, language="en"),
+            Case(text="add milk to my calendar", tool="grocery_add", args={"item": "milk"}, language="en"),
+        ]
+    }
+
+    def match(text, language):
+        if "calendar" in text:
+            return [Intent("out_of_scope", {"topic": "calendar"})]
+        return [Intent("grocery_add", {"item": text.removeprefix("add ")})]
+
+    declining = evaluate_cases(match, cases, declines=frozenset({"out_of_scope"}))[0]
+    plain = evaluate_cases(match, cases)[0]
+
+    assert (declining.declined, declining.fired_on_negatives, declining.clean) == (1, 0, 1.0)
+    assert declining.precision == 0.5  # the request that got "I can't" is a misfire
+    assert (plain.declined, plain.fired_on_negatives) == (0, 1)
+
+
+def test_first_match_asks_each_phrasebook_in_turn():
+    book = FirstMatch(RegexPhrasebook([Phrase(r"ping", "ping")]), RegexPhrasebook([Phrase(r"ping|pong", "pong")]))
+
+    assert book.match("ping", "en") == [Intent("ping", {})]
+    assert book.match("pong", "en") == [Intent("pong", {})]
+    assert book.match("pang", "en") is None
