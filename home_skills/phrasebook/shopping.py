@@ -352,13 +352,36 @@ ADD_VERBS = frozenset(
 ) | {"hay que anadir", "tack on"}
 # Verbs that also put kettles on, kids to bed and music in the lounge: they add to a list only when the list
 # is named or every item is a product we know.
-AMBIGUOUS_ADD_VERBS = frozenset(
-    """put pop stick throw chuck pon ponga pone poner ponme poneme poned mete meta meter meteme echa eche
-    echar""".split()
+# Errands and reminders to buy ("get milk", "pick up bread", "pilla pan", "don't forget the eggs", "no te
+# olvides del pan") count the same: "get the kids", "don't forget the keys" name no product we know.
+ERRAND_VERBS = frozenset("""get grab pilla pillas coge coges trae traete""".split()) | {
+    "pick up",
+    "don't forget",
+    "dont forget",
+    "do not forget",
+    "remember",
+    "no te olvides de",
+    "no te olvides del",
+    "no olvides",
+    "que no se olvide",
+    "que no se olviden",
+}
+AMBIGUOUS_ADD_VERBS = (
+    frozenset(
+        """put pop stick throw chuck pon ponga pone poner ponme poneme poned mete meta meter meteme echa eche
+        echar""".split()
+    )
+    | ERRAND_VERBS
 )
 EXPLICIT_ADD = re.compile(
     r"^(?:(?:also|and|then|y)\s+)?(?:(?:i|we)\s+)?"
-    r"(?P<verb>hay que anadir|tack on|[a-z]+)\s+(?P<items>.+?)(?:\s+on)?$"
+    r"(?P<verb>hay que anadir|tack on|pick up|don'?t forget|do not forget|no te olvides del?|no olvides|"
+    r"que no se olviden?|[a-z]+)\s+(?P<items>.+?)(?:\s+on)?$"
+)
+# "… on the way home", "… cuando vuelvas": when, not what.
+ERRAND_TAIL = re.compile(
+    r"\s+(?:on\s+(?:the|your|my)\s+way(?:\s+(?:home|back))?|when\s+you(?:'re|\s+are)?\s+(?:out|at\s+the\s+shops?)|"
+    r"after\s+work|later|tonight|de\s+camino(?:\s+a\s+casa)?|al\s+volver|cuando\s+vuelvas|a\s+la\s+vuelta)$"
 )
 # "i need to add…", "i'd like you to put…", "quiero añadir…", "me gustaría quitar…": a wish said before the
 # request's own verb; the request is what follows.
@@ -743,6 +766,9 @@ class ShoppingPhrasebook:
             shopping_list = list_name(needs.group("lname"))
             items = parse_items(u.group(needs, "items"), strict=True, task=holds_tasks(shopping_list))
             return intent("grocery_add", items, shopping_list) if items else None
+        errand = ERRAND_TAIL.search(rest.folded)
+        if errand:
+            rest = rest.cut(0, errand.start())
         for rule in PASSIVE_ADD:
             found = rule.match(rest.folded)
             if found:

@@ -84,6 +84,10 @@ def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
         "the list needs updating",
         "i want to take a break",
         "i need to remember to call mom, add it to my to do list",
+        "get the kids",
+        "pick up the kids on the way home",
+        "don't forget the keys",
+        "no te olvides de llamar",
         "who's cooking tonight?",
         "no hay problema",
         "no hay prisa",
@@ -249,6 +253,11 @@ def test_word_orders_verbs_and_lists_the_rules_were_not_written_for(family, text
         ("quiero añadir leche a la lista", ("grocery_add", {"items": [{"name": "leche"}]})),
         ("me gustaría quitar el pan de la lista", ("grocery_remove", {"items": [{"name": "pan"}]})),
         ("shopping list needs bananas added", ("grocery_add", {"items": [{"name": "bananas"}]})),
+        # Errands: a product we know, fetched or not to be forgotten, goes on the list.
+        ("grab some bread on the way home", ("grocery_add", {"items": [{"name": "bread"}]})),
+        ("don't forget eggs", ("grocery_add", {"items": [{"name": "eggs"}]})),
+        ("no te olvides del pan", ("grocery_add", {"items": [{"name": "pan"}]})),
+        ("pilla leche de camino", ("grocery_add", {"items": [{"name": "leche"}]})),
         # Said as a statement the same need adds; asked, it only checks.
         ("necesitamos pan", ("grocery_add", {"items": [{"name": "pan"}]})),
     ],
