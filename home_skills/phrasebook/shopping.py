@@ -70,7 +70,7 @@ PLACE_TAIL = re.compile(
 SEPARATOR = re.compile(r"\s*,(?!\d)\s*(?:(?:and|y|e|&|plus)\s+)?|\s+(?:and|y|e|plus|n)\s+|\s*[&+]\s*")
 LEADING_WORDS = re.compile(
     r"^(?:(?:the|some|more|any|extra|el|la|los|las|algo de|algunos|algunas|unos|unas|mas|un poco de|a bit of|"
-    r"a little|another|otro|otra|otros|otras)\s+)+"
+    r"a little|another|otro|otra|otros|otras|ya|already)\s+)+"
 )
 INDEFINITE = re.compile(r"^(?:a|an|un|una|one)\s+")
 QUANTITY_RULES: list[tuple[re.Pattern[str], float | None]] = [
@@ -350,6 +350,12 @@ ADD_VERBS = frozenset(
     apuntar apuntame apuntad suma sume sumar sumame incluye incluya inclui incluir compra compre comprad
     comprar""".split()
 ) | {"hay que anadir", "tack on"}
+# "¿me añades pan?", "¿nos apuntas huevos?": the present tense asked of Alfred is a request too.
+ADD_VERBS_ASKED = frozenset(
+    f"{clitic} {verb}"
+    for clitic in ("me", "nos")
+    for verb in "anades agregas apuntas anotas sumas incluyes compras".split()
+)
 # Verbs that also put kettles on, kids to bed and music in the lounge: they add to a list only when the list
 # is named or every item is a product we know.
 # Errands and reminders to buy ("get milk", "pick up bread", "pilla pan", "don't forget the eggs", "no te
@@ -372,11 +378,12 @@ AMBIGUOUS_ADD_VERBS = (
         echar""".split()
     )
     | ERRAND_VERBS
+    | {f"{clitic} {verb}" for clitic in ("me", "nos") for verb in ("pones", "metes", "echas")}
 )
 EXPLICIT_ADD = re.compile(
     r"^(?:(?:also|and|then|y)\s+)?(?:(?:i|we)\s+)?"
-    r"(?P<verb>hay que anadir|tack on|pick up|don'?t forget|do not forget|no te olvides del?|no olvides|"
-    r"que no se olviden?|[a-z]+)\s+(?P<items>.+?)(?:\s+on)?$"
+    r"(?P<verb>hay que anadir|tack on|pick up|(?:me|nos)\s+[a-z]+|don'?t forget|do not forget|no te olvides del?|"
+    r"no olvides|que no se olviden?|[a-z]+)\s+(?P<items>.+?)(?:\s+on)?$"
 )
 # "… on the way home", "… cuando vuelvas": when, not what.
 ERRAND_TAIL = re.compile(
@@ -490,6 +497,7 @@ SHOW_RULES = [
 ]
 # Questions about an item, answered by grocery_check (reads only): "is butter on the shopping list?",
 # "did I already add rice?", "do we need bread?", "¿está la leche en la lista?", "¿ya apuntaste el arroz?".
+NOTED_ES = r"(?:apuntad[oa]s?|anadid[oa]s?|anotad[oa]s?|agregad[oa]s?|puest[oa]s?)"
 CHECK_RULES = [
     re.compile(r"^(?:is|are)\s+(?:there\s+)?(?:any\s+)?(?P<items>.+?)(?:\s+(?:already|still))?$"),
     re.compile(
@@ -509,7 +517,10 @@ CHECK_RULES = [
     ),
     re.compile(r"^(?:do|does)\s+(?:we|i)\s+(?:already\s+)?(?:have|got)\s+(?:any\s+)?(?P<items>.+?)(?:\s+already)?$"),
     re.compile(r"^(?:have|has)\s+(?:we|i|you)\s+(?:already\s+)?got\s+(?:any\s+)?(?P<items>.+?)(?:\s+already)?$"),
-    re.compile(r"^(?:ya\s+)?(?:tenemos|tengo|hay)\s+(?P<items>.+?)(?:\s+ya)?$"),
+    re.compile(r"^(?:ya\s+)?(?:tenemos|tengo|hay|queda|quedan)\s+(?P<items>.+?)(?:\s+ya)?$"),
+    # "¿está apuntado el pan?", "¿el pan ya está apuntado?": the participle names the list.
+    re.compile(rf"^(?:ya\s+)?(?:esta|estan)\s+(?:ya\s+)?{NOTED_ES}\s+(?P<items>.+?)(?:\s+ya)?$"),
+    re.compile(rf"^(?P<items>.+?)\s+(?:ya\s+)?(?:esta|estan)\s+(?:ya\s+)?{NOTED_ES}$"),
 ]
 # "Is there milk?", "do we have eggs?", "¿está la leche?", "¿hay pan?": only with the list named (else it is
 # about the fridge).
@@ -576,10 +587,14 @@ BOUGHT_STATE_TAIL = re.compile(rf"\s+como\s+{BOUGHT_STATE_ES}$")
 SHOP_WORDS = frozenset({"shop", "shops", "store", "supermarket", "tienda", "supermercado", "mercado"})
 # Words the optional subject slot may catch that are not a person ("just got…", "ya compré…").
 SUBJECTS = frozenset({"i", "we", "yo", "ya", "just", "already", "finally", "also", "nosotros"})
-REMOVE_VERBS = frozenset(
-    """remove delete scratch erase drop quita quite quitar quitame borra borre borrar borrame elimina elimine
+REMOVE_VERBS = (
+    frozenset(
+        """remove delete scratch erase drop quita quite quitar quitame borra borre borrar borrame elimina elimine
     eliminar suprime suprima suprimi suprimir remueve remueva remover retira retire retirar""".split()
-) | {"cross out"}
+    )
+    | {"cross out"}
+    | {f"{clitic} {verb}" for clitic in ("me", "nos") for verb in ("quitas", "borras", "eliminas", "sacas")}
+)
 REMOVE_RULES = [
     # "delete off the milk": a particle after the verb changes nothing.
     re.compile(rf"^(?P<verb>{'|'.join(sorted(REMOVE_VERBS, key=len, reverse=True))})(?:\s+off)?\s+(?P<items>.+)$"),
@@ -686,7 +701,7 @@ class ShoppingPhrasebook:
             if not found:
                 continue
             if number in CHECK_NEEDS_LIST and not named:
-                return None
+                continue
             who = found.groupdict().get("who")
             if who and who not in CHECK_SUBJECTS and selectors.member_find(who) is None:
                 return None
@@ -777,7 +792,7 @@ class ShoppingPhrasebook:
         found = EXPLICIT_ADD.match(rest.folded)
         strict = False
         ambiguous = False
-        if found and found.group("verb") not in ADD_VERBS:
+        if found and found.group("verb") not in ADD_VERBS | ADD_VERBS_ASKED:
             ambiguous = found.group("verb") in AMBIGUOUS_ADD_VERBS
             found = None if not ambiguous else found
         tool = "grocery_add"
