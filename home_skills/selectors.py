@@ -63,11 +63,16 @@ def shopping_list_find(name: str | None) -> ShoppingList | None:
     the default list, when there are no lists yet)."""
     if not name or simplify(name) in DEFAULT_LIST_WORDS:
         return shopping_list_default()
-    wanted = simplify(name)
+    wanted = list_key(name)
     for candidate in ShoppingList.objects.all():
-        if wanted == simplify(candidate.name) or wanted in {simplify(a) for a in candidate.alias_list()}:
+        if wanted == list_key(candidate.name) or wanted in {list_key(a) for a in candidate.alias_list()}:
             return candidate
     return None
+
+
+def list_key(name: str) -> str:
+    """What two list names are compared on: "to do", "to-do" and "todo" are one list."""
+    return simplify(name).replace(" ", "")
 
 
 def shopping_list_canonical_name(name: str) -> str | None:
