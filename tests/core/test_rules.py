@@ -194,6 +194,7 @@ def test_a_declining_answer_leaves_a_must_not_write_line_clean_but_is_wrong_on_a
 
     assert (declining.declined, declining.fired_on_negatives, declining.clean) == (1, 0, 1.0)
     assert declining.precision == 0.5  # the request that got "I can't" is a misfire
+    assert [r.case.text for r in declining.misfires] == ["add milk to my calendar"]
     assert (plain.declined, plain.fired_on_negatives) == (0, 1)
 
 
