@@ -27,6 +27,11 @@ LIST_TAIL_EN = re.compile(
     r"\s*,?\s+(?:off\s+)?(?:to|on|onto|in|into|from|off|for)\s+(?:the\s+|my\s+|our\s+|this\s+|that\s+)?"
     rf"(?:{LIST_NAME}\s+)?list$"
 )
+# "… to my list of groceries", "… on the list of things to buy": the default list, said at length.
+LIST_TAIL_OF = re.compile(
+    r"\s*,?\s+(?:to|on|onto|in|into|from|off)\s+(?:the\s+|my\s+|our\s+)?list\s+of\s+(?:(?P<lname>groceries|shopping)|"
+    r"(?:things|stuff|items)\s+(?:to\s+(?:buy|get)|(?:i|we)\s+need(?:\s+to\s+(?:buy|get))?))$"
+)
 LIST_TAIL_ES = re.compile(
     r"\s*,?\s+(?:a|en|de|para|del|al)\s+(?:(?:la|el|mi|mis|nuestra|tu|su)\s+)?(?:lista|listado)"
     rf"(?:\s+(?:(?:de\s+la|de\s+las|de\s+los|del|de|para\s+la|para\s+el)\s+)?{LIST_NAME})?$"
@@ -92,7 +97,7 @@ NOT_ITEMS = frozenset(
     help ayuda problem problema problemas time tiempo prisa way manera forma rush worries idea plan break
     talk talking hablar school cole colegio clase money dinero sitio luz power wifi internet coche car
     home back here there ready nobody anyone anybody someone nadie alguien more mas list lista fiesta party
-    paciencia patience cuento rollo
+    paciencia patience cuento rollo tasks task items item
     you u me him her us te nos le les""".split()
 )
 # Words that start something other than an item ("we need to leave", "necesitamos que…", "add a chore").
@@ -123,7 +128,7 @@ def list_name(raw: str | None) -> str | None:
 def strip_list_tail(u: Utterance) -> tuple[Utterance, str | None, bool]:
     """The request without its "to the … list" ending, the list named there (None = default), and
     whether a list was named at all."""
-    for tail in (LIST_TAIL_EN, LIST_TAIL_ES):
+    for tail in (LIST_TAIL_OF, LIST_TAIL_EN, LIST_TAIL_ES):
         found = tail.search(u.folded)
         while found:
             raw = found.group("lname")
@@ -394,7 +399,7 @@ ERRAND_TAIL = re.compile(
 # request's own verb; the request is what follows.
 REQUEST_PREAMBLE = re.compile(
     r"^(?:(?:i|we)\s+(?:need|want|would\s+like|'d\s+like|d\s+like|wanna|wanted)\s+(?:you\s+)?(?:to\s+)?|"
-    r"(?:i'?d|id)\s+like\s+(?:you\s+)?to\s+|"
+    r"(?:i'?d|id)\s+like\s+(?:you\s+)?to\s+|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?|let\s+me\s+|"
     r"(?:quiero|queria|quisiera|necesito|me\s+gustaria)\s+)"
     r"(?=(?:add|put|remove|delete|take|cross|check|tick|mark|include|tack|pop|stick|throw|"
     r"anadir|agregar|poner|apuntar|anotar|sumar|incluir|meter|quitar|borrar|eliminar|sacar|tachar|marcar)\s)"
@@ -409,9 +414,15 @@ PASSIVE_ADD = [
         r"^(?:the\s+)?list\s+(?:should|needs\s+to|must)\s+(?:also\s+)?(?:have|include|contain)\s+(?P<items>.+)$"
     ),
 ]
+# "update my shopping list to include eggs", "update the list with milk".
+UPDATE_LIST = re.compile(
+    rf"^(?:update|change)\s+(?:the|our|my)\s+(?:{LIST_NAME}\s+)?list\s+(?:to\s+(?:include|have)|with|by\s+adding)\s+"
+    r"(?P<items>.+)$"
+)
 # "my shopping list needs bananas added", "the packing list should also have sunscreen": the list named first.
 LIST_NEEDS = re.compile(
-    rf"^(?:the|our|my)?\s*(?:{LIST_NAME}\s+)?list\s+(?:should\s+(?:also\s+)?(?:have|include|get)|needs|also\s+needs)"
+    rf"^(?:the|our|my)?\s*(?:{LIST_NAME}\s+)?list\s+(?:should\s+(?:also\s+)?(?:have|include|get)|"
+    r"needs\s+to\s+(?:have|include|get)|needs|also\s+needs)"
     r"\s+(?P<items>.+?)(?P<added>\s+(?:added|put\s+on|on\s+it|too|as\s+well))?$"
 )
 IMPLICIT_ADD = re.compile(
@@ -431,6 +442,13 @@ IMPLICIT_ADD = re.compile(
     r")\s+(?:more\s+|some\s+more\s+|some\s+)?(?P<items>.+?)(?:\s+(?:left|anymore|any more))?$"
 )
 LIST_EN = rf"(?:the|our|my)\s+(?:{LIST_NAME}\s+)?list"
+WHEN_EN = r"(?:\s+(?:for\s+)?(?:today|now|right\s+now|at\s+the\s+moment|so\s+far|again|this\s+week))?"
+# "i need to know…", "i'd like to hear…", "can i see…": the show request follows.
+SHOW_PREAMBLE = re.compile(
+    r"^(?:(?:i|we)\s+(?:need|want|would\s+like|'d\s+like)\s+to\s+(?:know|see|hear|check)|"
+    r"(?:i'?d|id)\s+like\s+to\s+(?:know|see|hear|check)|let\s+me\s+(?:see|hear)|(?:can|could|may)\s+i\s+(?:see|hear|get|check))"
+    r"\s+"
+)
 LIST_ES = rf"(?:la|mi|nuestra|el|mi)\s+(?:lista|listado)(?:\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})?"
 SHOW_RULES = [
     # "what's on my to do list", "what do i have on my shopping list", "what items are on the list", "let me
@@ -439,18 +457,27 @@ SHOW_RULES = [
         r"^(?:(?:tell|show|give|let)\s+(?:me|us)\s+(?:know\s+)?)?"
         r"(?:what'?s|whats|what\s+is|what\s+are|what|everything|all|all\s+the\s+(?:items|things|tasks|stuff)|"
         r"what\s+(?:items|things|tasks|stuff)\s+(?:are|is|do\s+(?:i|we)\s+have)|"
+        r"how\s+many\s+(?:items|things|tasks)\s+(?:are\s+there|are|do\s+(?:i|we)\s+have)|"
         r"what\s+(?:do|did|have)\s+(?:i|we)\s+(?:have|got|get|put|added|add|written|write|wrote|put\s+down))"
-        r"(?:\s+(?:that'?s|is|are|we\s+have|i\s+have|still|left|there|so\s+far))*"
-        rf"\s+(?:on|in)\s+{LIST_EN}(?:\s+(?:today|now|right\s+now|at\s+the\s+moment|so\s+far|again))?$"
+        r"(?:\s+(?:that'?s|is|are|we\s+have|i\s+have|still|left|there|so\s+far|next|the\s+(?:items|things|tasks)))*"
+        rf"\s+(?:on|in)\s+{LIST_EN}{WHEN_EN}$"
     ),
     re.compile(
-        r"^(?:list|read(?:\s+out)?|show|give|tell|send)\s+(?:me\s+|us\s+)?(?:all\s+)?(?:the\s+)?"
+        r"^(?:list|read(?:\s+out)?|show|give|tell|send)(?:\s+off|\s+out)?\s+(?:me\s+|us\s+)?(?:all\s+)?(?:the\s+)?"
         rf"(?:items|things|tasks|stuff|everything)\s+(?:on|in)\s+{LIST_EN}$"
     ),
     re.compile(
-        rf"^(?:(?:do|have)\s+(?:i|we)\s+(?:have|got)\s+|is\s+there\s+)anything\s+(?:on|in)\s+{LIST_EN}"
-        r"(?:\s+(?:today|now))?$"
+        rf"^(?:(?:do|have)\s+(?:i|we)\s+(?:have|got)\s+|is\s+there\s+|are\s+there\s+)"
+        rf"(?:anything|any\s+(?:tasks|items|things|stuff))\s+(?:on|in)\s+{LIST_EN}{WHEN_EN}$"
     ),
+    # "what does my to do list look like", "read my shopping list to me", "can you check my to do list".
+    re.compile(rf"^(?:what|how)\s+(?:does|do|is)\s+{LIST_EN}\s+look(?:\s+like)?{WHEN_EN}$"),
+    re.compile(
+        r"^(?:show|send|give|tell|read|share|text|read\s+out|check|view|open|see|pull\s+up|bring\s+up|go\s+over|"
+        rf"go\s+through|look\s+at|review)\s+(?:me\s+|us\s+)?{LIST_EN}"
+        r"(?:\s+(?:to\s+me|for\s+me|to\s+us|out|out\s+loud|again|now))?$"
+    ),
+    re.compile(rf"^(?:my|our)\s+(?:{LIST_NAME}\s+)?list{WHEN_EN}$"),
     # "dime todo lo que hay en la lista de la compra", "qué tengo en mi lista de tareas", "qué cosas hay".
     re.compile(
         r"^(?:(?:dime|ensename|muestrame|leeme|dame|me\s+dices|me\s+lees)\s+)?"
@@ -532,6 +559,7 @@ LIST_HAS = [
         r"(?:\s+(?:on|in)\s+it)?$"
     ),
     re.compile(rf"^{LIST_ES}\s+(?:tiene|lleva|incluye)\s+(?P<items>.+)$"),
+    re.compile(rf"^(?:check|look|search)\s+(?:in\s+|on\s+|through\s+)?{LIST_EN}\s+for\s+(?:any\s+)?(?P<items>.+)$"),
 ]
 CHECK_SUBJECTS = frozenset({"i", "we", "you", "u", "someone", "anyone", "somebody", "anybody"})
 BOUGHT_RULES = [
@@ -672,6 +700,12 @@ class ShoppingPhrasebook:
 
     def show(self, u: Utterance) -> list[Intent] | None:
         text = PLACE_TAIL.sub("", u.folded)
+        preamble = SHOW_PREAMBLE.match(text)
+        if preamble:
+            text = text[preamble.end() :]
+            bare = re.fullmatch(LIST_EN, text)
+            if bare:
+                return intent("grocery_show", shopping_list=list_name(bare.group("lname")))
         for rule in SHOW_RULES:
             found = rule.match(text)
             if not found:
@@ -776,11 +810,16 @@ class ShoppingPhrasebook:
         else:
             rest, shopping_list, named = strip_list_tail(u)
         needs = LIST_NEEDS.match(u.folded)
-        # "the list needs updating" is not an item: "needs" adds only with "added"/"on it" after the items.
-        if needs and (needs.group("added") or " should " in f" {u.folded} "):
+        needs = needs or UPDATE_LIST.match(u.folded)
+        if needs:
             shopping_list = list_name(needs.group("lname"))
-            items = parse_items(u.group(needs, "items"), strict=True, task=holds_tasks(shopping_list))
-            return intent("grocery_add", items, shopping_list) if items else None
+            task = holds_tasks(shopping_list)
+            items = parse_items(u.group(needs, "items"), strict=True, task=task)
+            # "the list needs updating" is not an item: without "added" or "should", only products we know.
+            sure = needs.groupdict().get("added") or " should " in f" {u.folded} " or task
+            if items and (sure or all_known(items)):
+                return intent("grocery_add", items, shopping_list)
+            return None
         errand = ERRAND_TAIL.search(rest.folded)
         if errand:
             rest = rest.cut(0, errand.start())

@@ -273,3 +273,27 @@ def test_word_orders_verbs_and_lists_the_rules_were_not_written_for(family, text
 )
 def test_a_wish_before_the_request_and_the_list_before_the_items(family, text, expected):
     assert match(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what are the items on my shopping list", ("grocery_show", {})),
+        ("read my shopping list to me", ("grocery_show", {})),
+        ("i need to know what's on my shopping list", ("grocery_show", {})),
+        ("what does my to do list look like", ("grocery_show", {"list": "to do"})),
+        ("do i have any tasks on my todo list", ("grocery_show", {"list": "todo"})),
+        ("how many items are on my shopping list", ("grocery_show", {})),
+        ("check my shopping list for eggs", ("grocery_check", {"items": [{"name": "eggs"}]})),
+        ("my shopping list needs eggs", ("grocery_add", {"items": [{"name": "eggs"}]})),
+        ("update my shopping list to include eggs", ("grocery_add", {"items": [{"name": "eggs"}]})),
+        ("add eggs to my list of groceries", ("grocery_add", {"items": [{"name": "eggs"}]})),
+        ("can i add eggs to my shopping list", ("grocery_add", {"items": [{"name": "eggs"}]})),
+        (
+            "my to do list needs to have clean room added",
+            ("grocery_add", {"items": [{"name": "clean room"}], "list": "to do"}),
+        ),
+    ],
+)
+def test_the_ways_people_ask_an_assistant_about_their_lists(family, text, expected):
+    assert match(text) == [expected]
