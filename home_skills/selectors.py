@@ -150,6 +150,17 @@ def item_known(name: str) -> bool:
     )
 
 
+def items_open_named(keys: set[str]) -> int:
+    """For the rules: how many of these normalised names are open lines of some list."""
+    return len(
+        set(
+            Item.objects.filter(state=ItemState.OPEN, normalised_name__in=keys).values_list(
+                "normalised_name", flat=True
+            )
+        )
+    )
+
+
 def items_open(shopping_list: ShoppingList) -> list[Item]:
     return list(
         Item.objects.filter(shopping_list=shopping_list, state=ItemState.OPEN).select_related("aisle", "added_by")

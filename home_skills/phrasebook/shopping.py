@@ -195,9 +195,12 @@ def head_items(head: ListHead, *, strict: bool = False) -> list[dict[str, Any]] 
 
 
 def all_keywords(items: list[dict[str, Any]]) -> bool:
-    """Every name is, whole, a product of the aisle dictionary: "pilas", not "pendientes arroz"."""
+    """Every name is, whole, a product of the aisle dictionary or an open line of a list: "pilas", not
+    "pendientes arroz" or "milk out of the fridge"."""
     known = _known_keywords()
-    return all(name_key(str(item["name"])) in known for item in items)
+    keys = {name_key(str(item["name"])) for item in items}
+    unknown = {key for key in keys if key not in known}
+    return not unknown or len(unknown) == selectors.items_open_named(unknown)
 
 
 def said_towards(u: Utterance, rest: Utterance) -> bool:
@@ -270,6 +273,9 @@ def parse_item(chunk: Utterance, *, strict: bool) -> dict[str, Any] | None:
         indefinite = INDEFINITE.match(text)
         if indefinite:
             chunk = chunk.cut(indefinite.end(), len(text))
+            # "add a new contact", "añade una nueva cita": something to create, not to buy.
+            if chunk.folded.startswith(("new ", "nuevo ", "nueva ")):
+                return None
     lead = LEADING_WORDS.match(chunk.folded)
     if lead:
         chunk = chunk.cut(lead.end(), len(chunk.folded))
@@ -350,10 +356,9 @@ def intent(tool: str, items: list[dict[str, Any]] | None = None, shopping_list: 
 # Verbs as people write them, folded: the tú, usted and voseo imperatives and the infinitive of each Spanish
 # verb ("añade/añada/añadí/añadir", "pon/ponga/poné/poner"), English imperatives.
 ADD_VERBS = frozenset(
-    """add include buy tack
+    """add include tack
     anade anada anadi anadir anademe agrega agregue agregar agregame anota anote anotar anotame apunta apunte
-    apuntar apuntame apuntad suma sume sumar sumame incluye incluya inclui incluir compra compre comprad
-    comprar""".split()
+    apuntar apuntame apuntad suma sume sumar sumame incluye incluya inclui incluir""".split()
 ) | {"hay que anadir", "tack on"}
 # "¿me añades pan?", "¿nos apuntas huevos?": the present tense asked of Alfred is a request too.
 ADD_VERBS_ASKED = frozenset(
@@ -365,7 +370,10 @@ ADD_VERBS_ASKED = frozenset(
 # is named or every item is a product we know.
 # Errands and reminders to buy ("get milk", "pick up bread", "pilla pan", "don't forget the eggs", "no te
 # olvides del pan") count the same: "get the kids", "don't forget the keys" name no product we know.
-ERRAND_VERBS = frozenset("""get grab pilla pillas coge coges trae traete""".split()) | {
+# Buying is an errand too: "buy milk" adds it, "buy a new car" or "compra entradas para el concierto" does not.
+ERRAND_VERBS = frozenset(
+    """get grab buy pilla pillas coge coges trae traete compra compre comprad comprar""".split()
+) | {
     "pick up",
     "don't forget",
     "dont forget",
@@ -844,6 +852,6 @@ class ShoppingPhrasebook:
             return None
         items = parse_items(rest.group(found, "items"), strict=strict, task=holds_tasks(shopping_list))
         # "pon la mesa", "put the kettle on": an ambiguous verb adds only to a named list or known products.
-        if not items or (ambiguous and not (named or all_known(items))):
+        if not items or (ambiguous and not (named or all_keywords(items))):
             return None
         return intent(tool, items, shopping_list)
