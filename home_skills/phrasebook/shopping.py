@@ -851,7 +851,9 @@ class ShoppingPhrasebook:
         if not found:
             return None
         items = parse_items(rest.group(found, "items"), strict=strict, task=holds_tasks(shopping_list))
-        # "pon la mesa", "put the kettle on": an ambiguous verb adds only to a named list or known products.
-        if not items or (ambiguous and not (named or all_keywords(items))):
+        # "pon la mesa", "put the kettle on": an ambiguous verb adds only to a named list or known products;
+        # so does "add a comment", "add a friend": one of something, no list named, is a product we know.
+        one_of = bool(INDEFINITE.match(rest.group(found, "items").folded))
+        if not items or ((ambiguous or one_of) and not (named or all_keywords(items))):
             return None
         return intent(tool, items, shopping_list)

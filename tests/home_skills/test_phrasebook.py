@@ -98,6 +98,8 @@ def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
         "buy tickets for the concert",
         "compra entradas para el concierto",
         "add a new contact",
+        "add a comment",
+        "add a friend",
         "who's cooking tonight?",
         "no hay problema",
         "no hay prisa",
