@@ -50,6 +50,13 @@ LIST_HEAD = re.compile(
     r"(?:(?:(?P<lname_en>to\s+do|to-do|[a-z]+)\s+)?list|(?:lista|listado)(?:\s+(?:(?P<of>de\s+la|de\s+las|de\s+los|del|de)\s+)?"
     r"(?P<lname>[a-z]+))?)\s*:?\s+(?P<items>.+)$"
 )
+# "añade a la compra leche", "quita de la farmacia las tiritas", "add to packing sunscreen": the list named
+# first without the word "list", taken only when it is a list we have or a kind of list.
+BARE_LIST_HEAD = re.compile(
+    rf"^(?P<verb>[a-z]+(?:\s+(?:off|por\s+{BOUGHT_STATE_ES}))?)"
+    r"\s+(?:a|en|al|de|del|to|on|onto|in|into|from|off)\s+(?:(?:la|el|mi|mis|nuestra|the|my|our)\s+)?"
+    r"(?P<lname>to\s+do|to-do|[a-z]+)\s*:?\s+(?P<items>.+)$"
+)
 # "…, add it to the pharmacy list", "…, apúntalo en la lista de la farmacia"
 ADD_IT_TAIL = re.compile(
     r"(?:\s*,\s*|\s+|^)(?:(?:so|and)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?)?"
@@ -173,7 +180,13 @@ def strip_list_head(u: Utterance, verbs: frozenset[str]) -> ListHead | None:
     when the message does not start so, the verb is not one of ``verbs`` or the list is surely no list."""
     found = LIST_HEAD.match(u.folded)
     if not found or found.group("verb") not in verbs:
-        return None
+        bare = BARE_LIST_HEAD.match(u.folded)
+        if not bare or bare.group("verb") not in verbs:
+            return None
+        raw = bare.group("lname")
+        if not (known_list(raw) or list_kind(raw)):
+            return None
+        return ListHead(u.group(bare, "items"), list_name(raw), True)
     raw = found.group("lname") or found.group("lname_en")
     # Named with "de" ("la lista de viaje …") or before "list" ("the camping list …") a name is surely the
     # list's; a bare word after "lista" may be the first item ("a la lista leche y pan") unless it is a list.
