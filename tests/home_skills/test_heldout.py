@@ -11,7 +11,7 @@ from home_skills import evaluation
 
 pytestmark = pytest.mark.home
 
-# The coverage the rules reached on Home Assistant's list templates (en 99.7 %, es 92.9 %), minus a small
+# The coverage the rules reached on Home Assistant's list templates (en 99.7 %, es 93.3 %), minus a small
 # margin: a change that loses a kind of phrasing fails here, one odd line does not.
 TEMPLATE_COVERAGE_FLOOR = {"en": 0.97, "es": 0.90}
 
