@@ -5,6 +5,7 @@ Precision first: every rule matches the whole request, item names are checked (n
 no "a new sofa"), and anything doubtful returns None so the LLM or the fallback answers instead.
 """
 
+import itertools
 import re
 from typing import Any, NamedTuple
 
@@ -75,7 +76,8 @@ REASON_TAIL = re.compile(
 )
 # "…, i'm at the supermarket", "…, estoy en el súper": context after asking for the list.
 PLACE_TAIL = re.compile(
-    r"(?:\s*,\s*|\s+|^)(?:(?:i'?m|im|i am|we'?re|we are)\s+(?:at|in|going to)|(?:estoy|estamos)\s+en)\s+[a-z' ]{1,30}$"
+    r"(?:[\s,]*,[\s,]*|\s+|^)(?:(?:i'?m|im|i am|we'?re|we are)\s+(?:at|in|going to)|(?:estoy|estamos)\s+en)"
+    r"\s+[a-z' ]{1,30}$"
 )
 
 # --- items ------------------------------------------------------------------------------------------------
@@ -252,7 +254,21 @@ def split_items(u: Utterance) -> list[Utterance]:
     if len(chunks) >= 2 and not uses_commas:
         known = _known_keywords()
         chunks = [piece for chunk in chunks for piece in split_enumeration(chunk, known)]
+    elif len(chunks) == 1 and chunks[0].folded.count(" ") >= 2:
+        chunks = split_run(chunks[0], _known_keywords())
     return chunks
+
+
+def split_run(chunk: Utterance, known: dict[str, int]) -> list[Utterance]:
+    """ "milk eggs bread", typed without commas: three or more words, each a product of the dictionary, no
+    two neighbours one product ("peanut butter"), are that many items."""
+    words = list(re.finditer(r"\S+", chunk.folded))
+    keys = [name_key(word.group()) for word in words]
+    if name_key(chunk.folded) in known or not all(key in known for key in keys):
+        return [chunk]
+    if any(f"{left} {right}" in known for left, right in itertools.pairwise(keys)):
+        return [chunk]
+    return [chunk.cut(word.start(), word.end()) for word in words]
 
 
 def parse_item(chunk: Utterance, *, strict: bool) -> dict[str, Any] | None:
@@ -431,6 +447,7 @@ PASSIVE_ADD = [
         r"^(?P<items>.+?)\s+(?:should|needs\s+to|need\s+to|must|has\s+to|have\s+to)\s+(?:be|go)\s+(?:added|on)$"
     ),
     re.compile(r"^(?:(?:i|we)\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?P<items>.+?)\s+(?:added|put\s+on)$"),
+    re.compile(r"^(?:there'?s\s+|there\s+is\s+|we\s+have\s+|we'?ve\s+got\s+)?no\s+(?P<items>.+?)\s+left$"),
     re.compile(
         r"^(?:the\s+)?list\s+(?:should|needs\s+to|must)\s+(?:also\s+)?(?:have|include|contain)\s+(?P<items>.+)$"
     ),
@@ -449,7 +466,7 @@ LIST_NEEDS = re.compile(
 IMPLICIT_ADD = re.compile(
     r"^(?:"
     r"(?:we|i)\s+(?:need|needs|'ll need|will need|also need|still need)|need|needs|"
-    r"(?:we'?re|we are|were|i'?m|im|i am)\s+(?:all\s+|completely\s+)?out\s+of|(?:all\s+)?out\s+of|"
+    r"(?:we'?re|we are|were|we r|i'?m|im|i am)\s+(?:all\s+|completely\s+)?out\s+of|(?:all\s+)?out\s+of|"
     r"(?:we'?ve|we have|we|i'?ve|i have|i)\s+(?:just\s+)?(?:run|ran)\s+out\s+of|"
     r"(?:we'?re|we are|were|i'?m|im)?\s*running\s+(?:low|out)\s+(?:on|of)|(?:we'?re|we are)\s+low\s+on|low\s+on|"
     r"(?:there'?s|there is|theres)\s+no(?:\s+more)?|no\s+more|"
@@ -608,6 +625,7 @@ BOUGHT_RULES = [
     re.compile(r"^(?:tache|tachar|tachame)\s+(?P<items>.+)$"),
     re.compile(r"^tacha\s+(?P<items>.+)$"),
     re.compile(r"^(?:ya\s+)?(?P<items>.+?)\s+(?:comprado|comprada|comprados|compradas)$"),
+    re.compile(r"^(?:ya\s+)?(?:comprado|comprada|comprados|compradas)\s+(?P<items>.+)$"),
 ]
 # Only with a list named: "complete the form", "check the oven", "termina los deberes" are not about a list.
 NAMED_BOUGHT_RULES = [

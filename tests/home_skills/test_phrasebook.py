@@ -102,6 +102,7 @@ def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
         "add a friend",
         "pon en la mesa los platos",
         "mete en el coche las bolsas",
+        "no time left",
         "who's cooking tonight?",
         "no hay problema",
         "no hay prisa",
@@ -309,4 +310,23 @@ def test_a_wish_before_the_request_and_the_list_before_the_items(family, text, e
     ],
 )
 def test_the_ways_people_ask_an_assistant_about_their_lists(family, text, expected):
+    assert match(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what's on the list?? im at tesco", ("grocery_show", {})),
+        ("add milk eggs bread", ("grocery_add", {"items": [{"name": "milk"}, {"name": "eggs"}, {"name": "bread"}]})),
+        (
+            "añade leche huevos pan",
+            ("grocery_add", {"items": [{"name": "leche"}, {"name": "huevos"}, {"name": "pan"}]}),
+        ),
+        ("add chicken thighs", ("grocery_add", {"items": [{"name": "chicken thighs"}]})),
+        ("we r out of milk", ("grocery_add", {"items": [{"name": "milk"}]})),
+        ("no milk left", ("grocery_add", {"items": [{"name": "milk"}]})),
+        ("comprada la leche", ("grocery_bought", {"items": [{"name": "leche"}]})),
+    ],
+)
+def test_chat_style_typing(family, text, expected):
     assert match(text) == [expected]
