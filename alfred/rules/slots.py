@@ -66,7 +66,8 @@ SlotKind = Literal["thing", "task"]
 def slot_is_clean(name: str, *, kind: SlotKind = "thing") -> bool:
     """No piece of the sentence in a slot: see the module's docstring for what each kind allows."""
     words = simplify(name).split()
-    if not words:
+    # "add 2 and 2": a name has letters.
+    if not words or not any(char.isalpha() for char in "".join(words)):
         return False
     if kind == "task":
         # "fix it" is a task; "it", "that to the list" or "to remember to call mom" (a clause's leftover) is not.

@@ -156,6 +156,7 @@ def test_a_path_without_a_corpus_is_an_error_not_an_empty_success(tmp_path):
         "pilas de",
         "leche en la lista",
         "them",
+        "2",
         "",
     ],
 )

@@ -103,6 +103,7 @@ def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
         "pon en la mesa los platos",
         "mete en el coche las bolsas",
         "no time left",
+        "add 2 and 2",
         "who's cooking tonight?",
         "no hay problema",
         "no hay prisa",
