@@ -90,6 +90,7 @@ INDEFINITE = re.compile(r"^(?:a|an|un|una|one)\s+")
 QUANTITY_RULES: list[tuple[re.Pattern[str], float | None]] = [
     (re.compile(r"^(?:half a dozen|half dozen|media docena)(?:\s+(?:of|de))?\s+(?P<name>.+)$"), 6),
     (re.compile(r"^(?:a\s+|one\s+|una\s+)?(?:dozen|docena)(?:\s+(?:of|de))?\s+(?P<name>.+)$"), 12),
+    (re.compile(rf"^(?P<dozens>{NUMBER_PATTERN})\s+(?:dozens?|docenas?)(?:\s+(?:of|de))?\s+(?P<name>.+)$"), 12),
     (re.compile(r"^(?:a\s+)?(?:couple|pair)(?:\s+of)?\s+(?P<name>.+)$"), 2),
     (re.compile(r"^un\s+par\s+de\s+(?P<name>.+)$"), 2),
     (re.compile(rf"^(?:half\s+an?|half|medio|media)\s+(?P<unit>{UNIT_PATTERN})\s+(?:(?:of|de)\s+)?(?P<name>.+)$"), 0.5),
@@ -285,11 +286,11 @@ def parse_item(chunk: Utterance, *, strict: bool) -> dict[str, Any] | None:
         found = rule.match(text)
         if not found:
             continue
-        if "num" in found.groupdict():
-            value = number_value(found.group("num"))
+        if "num" in found.groupdict() or "dozens" in found.groupdict():
+            value = number_value(found.group("num" if "num" in found.groupdict() else "dozens"))
             if value is None:
                 continue
-            quantity = value
+            quantity = value * (fixed or 1)
         else:
             quantity = fixed
         if "unit" in found.groupdict():
@@ -432,6 +433,8 @@ ERRAND_TAIL = re.compile(
     r"\s+(?:on\s+(?:the|your|my)\s+way(?:\s+(?:home|back))?|when\s+you(?:'re|\s+are)?\s+(?:out|at\s+the\s+shops?)|"
     r"after\s+work|later|tonight|de\s+camino(?:\s+a\s+casa)?|al\s+volver|cuando\s+vuelvas|a\s+la\s+vuelta)$"
 )
+# "fíjate si hay leche en la lista", "check if there's milk on the list": the question follows.
+CHECK_PREAMBLE = re.compile(r"^(?:fijate|mira|mirame|comprueba|check|see|look)\s+(?:si|if|whether)\s+")
 # "i need to add…", "i'd like you to put…", "quiero añadir…", "me gustaría quitar…": a wish said before the
 # request's own verb; the request is what follows.
 REQUEST_PREAMBLE = re.compile(
@@ -471,7 +474,7 @@ IMPLICIT_ADD = re.compile(
     r"(?:we'?re|we are|were|i'?m|im)?\s*running\s+(?:low|out)\s+(?:on|of)|(?:we'?re|we are)\s+low\s+on|low\s+on|"
     r"(?:there'?s|there is|theres)\s+no(?:\s+more)?|no\s+more|"
     r"necesitamos|necesito|hace\s+falta|hacen\s+falta|falta|faltan|nos\s+falta|nos\s+faltan|"
-    r"hay\s+que\s+comprar|tenemos\s+que\s+comprar|habria\s+que\s+comprar|"
+    r"(?:hay|tenemos|habria|tendriamos)\s+que\s+(?:comprar|pillar|coger|traer)|"
     r"(?:ya\s+)?no\s+(?:nos\s+)?(?:queda|quedan)(?:\s+mas)?|(?:ya\s+)?no\s+hay(?:\s+mas)?|"
     r"se\s+(?:nos\s+)?(?:acabo|acabaron|termino|terminaron|ha\s+acabado|han\s+acabado|ha\s+terminado|"
     r"han\s+terminado|esta\s+acabando|estan\s+acabando)|"
@@ -489,6 +492,12 @@ SHOW_PREAMBLE = re.compile(
 )
 LIST_ES = rf"(?:la|mi|nuestra|el|mi)\s+(?:lista|listado)(?:\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})?"
 SHOW_RULES = [
+    # "¿falta algo?", "¿necesitamos algo más?", "do we need anything else?", "anything else we need from the shop?"
+    re.compile(
+        r"^(?:(?:nos\s+)?(?:falta|hace\s+falta|necesitamos|necesito)\s+algo(?:\s+mas)?|"
+        r"do\s+(?:we|i)\s+need\s+anything(?:\s+else)?|anything(?:\s+else)?\s+(?:we|i)\s+need)"
+        r"(?:\s+(?:from|at|de|del|en)\s+(?:the\s+|la\s+|el\s+)?(?P<place>[a-z]+))?$"
+    ),
     # "what's on my to do list", "what do i have on my shopping list", "what items are on the list", "let me
     # know what's on my list", "what did i put on my list": any asking of what is on a named list.
     re.compile(
@@ -545,11 +554,13 @@ SHOW_RULES = [
         rf"(?:\s+(?:de\s+la|de\s+las|de\s+los|del|de)\s+{LIST_NAME})?$"
     ),
     re.compile(
-        r"^(?:que|q)\s+(?:nos\s+)?(?:falta|faltan|hace\s+falta|queda|quedan)(?:\s+(?:por|que|para)\s+comprar)?"
+        r"^(?:(?:dime|ensename|muestrame|dame)\s+)?(?:que|q|lo\s+que|todo\s+lo\s+que)(?:\s+mas)?\s+(?:nos\s+)?"
+        r"(?:falta|faltan|hace\s+falta|queda|quedan|toca)(?:\s+(?:por|que|para)\s+comprar|\s+comprar)?"
         r"(?:\s+(?:de\s+la|en\s+la|del|en\s+el|de|en)\s+(?P<place>[a-z]+))?$"
     ),
     re.compile(
-        r"^(?:que|q)\s+(?:necesitamos|necesito|tenemos\s+que\s+comprar|hay\s+que\s+comprar|compro|compramos)"
+        r"^(?:(?:dime|ensename|muestrame|dame)\s+)?(?:que|q|lo\s+que|todo\s+lo\s+que)(?:\s+mas)?\s+"
+        r"(?:necesitamos|necesito|tenemos\s+que\s+comprar|hay\s+que\s+comprar|compro|compramos)"
         r"(?:\s+(?:de\s+la|en\s+la|del|en\s+el|de|en)\s+(?P<place>[a-z]+))?$"
     ),
     re.compile(
@@ -571,7 +582,8 @@ CHECK_RULES = [
     ),
     re.compile(r"^(?:ya\s+)?(?:esta|estan)\s+(?P<items>.+?)(?:\s+ya)?$"),
     re.compile(
-        r"^(?:ya\s+)?(?:has|habeis|ha|han|hemos|he)\s+(?:anadido|apuntado|puesto|agregado|anotado)\s+(?P<items>.+?)"
+        r"^(?:alguien\s+)?(?:ya\s+)?(?:has|habeis|ha|han|hemos|he)\s+(?:ya\s+)?(?:anadido|apuntado|puesto|agregado|anotado)"
+        r"\s+(?P<items>.+?)"
         r"(?:\s+ya)?$"
     ),
     re.compile(r"^(?:ya\s+)?(?:anadiste|apuntaste|pusiste|agregaste|anotaste)\s+(?P<items>.+?)(?:\s+ya)?$"),
@@ -583,13 +595,17 @@ CHECK_RULES = [
     re.compile(r"^(?:do|does)\s+(?:we|i)\s+(?:already\s+)?(?:have|got)\s+(?:any\s+)?(?P<items>.+?)(?:\s+already)?$"),
     re.compile(r"^(?:have|has)\s+(?:we|i|you)\s+(?:already\s+)?got\s+(?:any\s+)?(?P<items>.+?)(?:\s+already)?$"),
     re.compile(r"^(?:ya\s+)?(?:tenemos|tengo|hay|queda|quedan)\s+(?P<items>.+?)(?:\s+ya)?$"),
+    re.compile(
+        r"^(?:there'?s|there\s+is|there\s+are|we\s+have)\s+(?!no\s)(?:any\s+|some\s+)?(?P<items>.+?)(?:\s+already)?$"
+    ),
     # "¿está apuntado el pan?", "¿el pan ya está apuntado?": the participle names the list.
     re.compile(rf"^(?:ya\s+)?(?:esta|estan)\s+(?:ya\s+)?{NOTED_ES}\s+(?P<items>.+?)(?:\s+ya)?$"),
     re.compile(rf"^(?P<items>.+?)\s+(?:ya\s+)?(?:esta|estan)\s+(?:ya\s+)?{NOTED_ES}$"),
+    re.compile(r"^(?P<items>.+?)\s+(?:is|are|esta|estan)(?:\s+(?:already|still|ya))?$"),
 ]
 # "Is there milk?", "do we have eggs?", "¿está la leche?", "¿hay pan?": only with the list named (else it is
 # about the fridge).
-CHECK_NEEDS_LIST = frozenset({0, 2, 6, 7, 8})
+CHECK_NEEDS_LIST = frozenset({0, 2, 6, 7, 8, 9, 12})
 # "does my shopping list have milk on it", "¿la lista tiene leche?": the list named first.
 LIST_HAS = [
     re.compile(
@@ -625,8 +641,10 @@ BOUGHT_RULES = [
     re.compile(r"^(?:tache|tachar|tachame)\s+(?P<items>.+)$"),
     re.compile(r"^tacha\s+(?P<items>.+)$"),
     re.compile(r"^(?:ya\s+)?(?P<items>.+?)\s+(?:comprado|comprada|comprados|compradas)$"),
-    re.compile(r"^(?:ya\s+)?(?:comprado|comprada|comprados|compradas)\s+(?P<items>.+)$"),
+    re.compile(r"^(?:ya\s+)?(?:(?:esta|estan)\s+)?(?:comprado|comprada|comprados|compradas)\s+(?P<items>.+)$"),
 ]
+# Said, not ordered ("got the milk", "compramos pan"): asked with "?", they are questions.
+BOUGHT_STATEMENTS = frozenset(BOUGHT_RULES[index] for index in (0, 1, 5, 6, 12, 13))
 # Only with a list named: "complete the form", "check the oven", "termina los deberes" are not about a list.
 NAMED_BOUGHT_RULES = [
     re.compile(r"^(?:check|complete|tick)\s+(?:off\s+)?(?P<items>.+?)(?:\s+off)?$"),
@@ -676,7 +694,10 @@ NAMED_REMOVE_RULES = [
 REMOVE_HEAD_VERBS = REMOVE_VERBS | {"saca", "saque", "sacar", "take"} | {f"{verb} off" for verb in REMOVE_VERBS}
 NO_LONGER_NEEDED = re.compile(
     r"^(?:(?:we|i)\s+(?:don'?t|do not|dont|no longer)\s+need|(?:ya|al final)\s+no\s+(?:hace\s+falta|hacen\s+falta|"
-    r"necesitamos|necesito))\s+(?P<items>.+?)(?P<anymore>\s+(?:anymore|any more|after all|ya))?$"
+    r"necesitamos|necesito))\s+(?P<items>.+?)(?P<anymore>\s+(?:anymore|any more|after all|ya))?$|"
+    # "el pan ya no hace falta", "the milk isn't needed anymore"
+    r"^(?P<items_first>.+?)\s+(?:ya\s+no\s+(?:hace|hacen)\s+falta|(?:is\s+not|isn'?t|are\s+not|aren'?t)\s+needed"
+    r"\s+(?:anymore|any\s+more))$"
 )
 CLEAR_RULES = [
     re.compile(
@@ -721,12 +742,14 @@ class ShoppingPhrasebook:
         wish = REQUEST_PREAMBLE.match(u.folded)
         if wish:
             u = u.cut(wish.end(), len(u.folded))
-        for rule in (self.show, self.check, self.remove, self.bought):
+        for rule in (self.show, self.check, self.remove):
             found = rule(u)
             if found:
                 return found
-        # "¿necesitamos pan?", "we're out of milk?": a need asked about is a question, not an order to add.
-        return self.add(u, asked="?" in text or "¿" in text)
+        # "¿necesitamos pan?", "¿compramos pan?", "we're out of milk?": a need or a purchase asked about is a
+        # question (answered by reading the list), not an order to add or to check off.
+        asked = "?" in text or "¿" in text
+        return self.bought(u, asked=asked) or self.add(u, asked=asked)
 
     def undo(self, u: Utterance) -> list[Intent] | None:
         return intent("grocery_undo") if UNDO.match(u.folded) else None
@@ -762,6 +785,9 @@ class ShoppingPhrasebook:
         return None
 
     def check(self, u: Utterance) -> list[Intent] | None:
+        asking = CHECK_PREAMBLE.match(u.folded)
+        if asking:
+            u = u.cut(asking.end(), len(u.folded))
         for rule in LIST_HAS:
             has = rule.match(u.folded)
             if has:
@@ -799,6 +825,9 @@ class ShoppingPhrasebook:
             if told:
                 rest = rest.cut(0, told.start())
                 found = NO_LONGER_NEEDED.match(rest.folded)
+            if found and found.group("items_first"):
+                items = parse_items(rest.group(found, "items_first"), strict=True, task=holds_tasks(shopping_list))
+                return intent("grocery_remove", items, shopping_list) if items else None
             if found and (told or found.group("anymore") or rest.folded.startswith(("ya ", "al final"))):
                 items = parse_items(rest.group(found, "items"), task=holds_tasks(shopping_list))
                 return intent("grocery_remove", items, shopping_list) if items else None
@@ -814,7 +843,7 @@ class ShoppingPhrasebook:
                 return intent("grocery_remove", items, shopping_list)
         return None
 
-    def bought(self, u: Utterance) -> list[Intent] | None:
+    def bought(self, u: Utterance, *, asked: bool = False) -> list[Intent] | None:
         head = strip_list_head(u, BOUGHT_HEAD_VERBS)
         if head:
             state = BOUGHT_STATE_TAIL.search(head.items.folded)
@@ -833,7 +862,8 @@ class ShoppingPhrasebook:
             if who and who not in SUBJECTS and selectors.member_find(who) is None:
                 return None
             items = parse_items(rest.group(found, "items"), strict=True, task=holds_tasks(shopping_list))
-            return intent("grocery_bought", items, shopping_list) if items else None
+            tool = "grocery_check" if asked and rule in BOUGHT_STATEMENTS else "grocery_bought"
+            return intent(tool, items, shopping_list) if items else None
         return None
 
     def add(self, u: Utterance, *, asked: bool = False) -> list[Intent] | None:

@@ -104,6 +104,8 @@ def test_phrasings_outside_the_corpus_are_understood(family, text, expected):
         "mete en el coche las bolsas",
         "no time left",
         "add 2 and 2",
+        "anything else?",
+        "check if the oven is on",
         "who's cooking tonight?",
         "no hay problema",
         "no hay prisa",
@@ -330,4 +332,29 @@ def test_the_ways_people_ask_an_assistant_about_their_lists(family, text, expect
     ],
 )
 def test_chat_style_typing(family, text, expected):
+    assert match(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("¿compramos pan?", ("grocery_check", {"items": [{"name": "pan"}]})),
+        ("got the milk?", ("grocery_check", {"items": [{"name": "milk"}]})),
+        ("¿falta algo?", ("grocery_show", {})),
+        ("¿qué más necesitamos?", ("grocery_show", {})),
+        ("do we need anything else from the shop?", ("grocery_show", {})),
+        ("qué toca comprar", ("grocery_show", {})),
+        ("fíjate si hay leche en la lista", ("grocery_check", {"items": [{"name": "leche"}]})),
+        ("check if milk is on the list", ("grocery_check", {"items": [{"name": "milk"}]})),
+        ("¿alguien ha puesto el papel higiénico?", ("grocery_check", {"items": [{"name": "papel higiénico"}]})),
+        # Said, not asked, they write.
+        ("compramos pan", ("grocery_bought", {"items": [{"name": "pan"}]})),
+        ("ya está comprado el pan", ("grocery_bought", {"items": [{"name": "pan"}]})),
+        ("el pan ya no hace falta", ("grocery_remove", {"items": [{"name": "pan"}]})),
+        ("the milk isn't needed anymore", ("grocery_remove", {"items": [{"name": "milk"}]})),
+        ("apúntame dos docenas de huevos", ("grocery_add", {"items": [{"name": "huevos", "quantity": 24}]})),
+        ("hay que pillar pan", ("grocery_add", {"items": [{"name": "pan"}]})),
+    ],
+)
+def test_asked_or_said_the_same_words_read_or_write(family, text, expected):
     assert match(text) == [expected]
