@@ -128,6 +128,7 @@ ENGLISH_VERBS = frozenset(
     organise organize tidy deal figure help bring""".split()
 )
 CHORE_WORDS = frozenset(word for group in CHORE_SYNONYMS for word in group)
+CHORE_LIST_WORDS = frozenset({"chore", "chores", "house chores", "household chores"})
 MAX_ITEM_WORDS = 8
 
 
@@ -781,6 +782,8 @@ class ShoppingPhrasebook:
                 if known is None and simplify(place) not in selectors.DEFAULT_LIST_WORDS:
                     return None
                 return intent("grocery_show", shopping_list=list_name(place))
+            if simplify(groups.get("lname") or "") in CHORE_LIST_WORDS:
+                return None  # "what's on my chores list": the chores, not a list of that name
             return intent("grocery_show", shopping_list=list_name(groups.get("lname")))
         return None
 
