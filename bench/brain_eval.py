@@ -4,8 +4,9 @@ database seeded with the demo family, and prints coverage and precision per lang
 misfire. Offline and free; exits 0 (the pytest tests/home_skills/test_corpus.py guards the targets).
 
 Then the held-out sets (``home_skills/evaluation.py``: Home Assistant's list templates expanded with hassil
-from the installed package, its device sentences, our out-of-scope lines), each with coverage, precision
-and junk per language; ``--details`` lists their misses and misfires too.
+from the installed package, its device sentences, our out-of-scope lines), each with coverage, precision,
+junk and the must-not-write lines left clean or *declined* (answered "I can't change your calendar" by the
+``out_of_scope`` tool, which writes nothing) per language; ``--details`` lists their misses and misfires too.
 
 With OPENAI_API_KEY set and bench/llm_misses.py present, the lines the rules missed are handed to its
 ``llm_report(misses)``.
