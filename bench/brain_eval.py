@@ -4,8 +4,9 @@ database seeded with the demo family, and prints coverage and precision per lang
 misfire. Offline and free; exits 0 (the pytest tests/home_skills/test_corpus.py guards the targets).
 
 Then the held-out sets (``home_skills/evaluation.py``: Home Assistant's list templates expanded with hassil
-from the installed package, its device sentences, our out-of-scope lines), each with coverage, precision
-and junk per language; ``--details`` lists their misses and misfires too.
+from the installed package, its device sentences, our out-of-scope lines), each with coverage, precision,
+junk and the must-not-write lines left clean or *declined* (answered "I can't change your calendar" by the
+``out_of_scope`` tool, which writes nothing) per language; ``--details`` lists their misses and misfires too.
 
 With OPENAI_API_KEY set and bench/llm_misses.py present, the lines the rules missed are handed to its
 ``llm_report(misses)``.
@@ -79,7 +80,13 @@ def main() -> int:
         from home_skills import evaluation
 
         started = time.perf_counter()
-        reports = evaluate(rules_match, CORPUS, matchers=evaluation.ARGUMENT_MATCHERS, junk=evaluation.is_junk)
+        reports = evaluate(
+            rules_match,
+            CORPUS,
+            matchers=evaluation.ARGUMENT_MATCHERS,
+            junk=evaluation.is_junk,
+            declines=evaluation.DECLINES,
+        )
         elapsed = time.perf_counter() - started
         lines = sum(len(r.results) for r in reports)
         print("== our corpus (tests/home_skills/corpus)")
@@ -93,7 +100,11 @@ def main() -> int:
         ]
         for title, build in held_out:
             set_reports = evaluate_cases(
-                rules_match, build(), matchers=evaluation.ARGUMENT_MATCHERS, junk=evaluation.is_junk
+                rules_match,
+                build(),
+                matchers=evaluation.ARGUMENT_MATCHERS,
+                junk=evaluation.is_junk,
+                declines=evaluation.DECLINES,
             )
             print(f"\n== {title}")
             print(format_report(set_reports, details="--details" in sys.argv))

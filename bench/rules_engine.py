@@ -2,15 +2,21 @@
 
 - the memory an import of hassil costs a process (the worker imports the rules), against alfred.rules;
 - hassil's own recognizer, loaded with the package's list templates (the best case for it), on our corpus
-  of WhatsApp-style messages: coverage and time per message, against our rules on the same lines.
+  of WhatsApp-style messages: coverage and time per message, against our rules on the same lines;
+- our rules' time per message (median, 95th percentile, slowest) on our corpus and the held-out sets, on the
+  demo family in a throwaway SQLite database (the rules read lists and the aisle dictionary).
 
 Offline; hassil and home-assistant-intents come from requirements/dev.txt.
 
     .venv/bin/python bench/rules_engine.py
 """
 
+import gc
+import io
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,7 +72,48 @@ def main() -> int:
             f"hassil + HA templates on our {language} corpus: {hits}/{len(wanted)} add/check-off/remove lines "
             f"recognised, {elapsed * 1000 / max(len(wanted), 1):.1f} ms per line"
         )
+    rules_timing()
     return 0
+
+
+def rules_timing() -> None:
+    """Our rules (every phrasebook of settings.home, as the brain runs them) on every line we score."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from brain_eval import setup_django
+
+    with tempfile.TemporaryDirectory() as directory:
+        setup_django(Path(directory) / "rules_engine.sqlite3")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", stdout=io.StringIO())
+        from alfred.brain import rules_match
+        from alfred.language import language_detect
+        from alfred.rules.corpus import load_corpus
+        from home_skills import evaluation
+
+        sets = {
+            "our corpus": load_corpus(ROOT / "tests" / "home_skills" / "corpus"),
+            "HA list templates": evaluation.held_out_templates(),
+            "HA device sentences": evaluation.held_out_devices(),
+            "out of scope": evaluation.out_of_scope(),
+        }
+        rules_match("warm up", "en")
+        for name, corpus in sets.items():
+            # Building the held-out sets leaves garbage behind; collect it now, not inside a timed message.
+            gc.collect()
+            times = []
+            for cases in corpus.values():
+                for case in cases:
+                    language = language_detect(case.text, default="en")
+                    started = time.perf_counter()
+                    rules_match(case.text, language)
+                    times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            print(
+                f"our rules on {name} ({len(times)} lines): median {statistics.median(times):.1f} ms, "
+                f"p95 {times[int(len(times) * 0.95)]:.1f} ms, slowest {times[-1]:.1f} ms per message"
+            )
 
 
 if __name__ == "__main__":

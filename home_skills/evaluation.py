@@ -61,6 +61,10 @@ ARGUMENT_MATCHERS: ArgumentMatchers = {
     "assignees": same_texts,
 }
 
+# Tools that only say what the home skills do not do ("I can't change your calendar"): they write nothing, so
+# on a must-not-write line they count as left alone (``alfred.rules.corpus``: declined).
+DECLINES = frozenset({"out_of_scope"})
+
 # Words that are never part of an item people buy or pack: a name holding one is a piece of the sentence
 # left in it. Kept apart from the rules' own checks on purpose, so the measure does not grade itself.
 SENTENCE_WORDS = frozenset(

@@ -63,11 +63,16 @@ def shopping_list_find(name: str | None) -> ShoppingList | None:
     the default list, when there are no lists yet)."""
     if not name or simplify(name) in DEFAULT_LIST_WORDS:
         return shopping_list_default()
-    wanted = simplify(name)
+    wanted = list_key(name)
     for candidate in ShoppingList.objects.all():
-        if wanted == simplify(candidate.name) or wanted in {simplify(a) for a in candidate.alias_list()}:
+        if wanted == list_key(candidate.name) or wanted in {list_key(a) for a in candidate.alias_list()}:
             return candidate
     return None
+
+
+def list_key(name: str) -> str:
+    """What two list names are compared on: "to do", "to-do" and "todo" are one list."""
+    return simplify(name).replace(" ", "")
 
 
 def shopping_list_canonical_name(name: str) -> str | None:
@@ -110,6 +115,21 @@ NOT_SHOPPING_LIST_WORDS = frozenset(
 )
 
 
+# Words in a list's name that say its lines are tasks ("call the plumber"), not things: the rules check them
+# as tasks, which keep their verbs and prepositions.
+TASK_LIST_WORDS = frozenset("""todo todos tasks task errands jobs tareas tarea pendientes recados deberes""".split())
+# A list named without the word "list" ("add sunscreen to packing", "quita pilas de tareas") is taken as one
+# only when it is a list we have, the default list's words, or one of these words that name a kind of list;
+# never any word, so "salt to the soup" creates no list called "soup".
+LIST_KIND_WORDS = frozenset({"packing", "to do", "todo", "tasks", "errands", "tareas", "pendientes", "recados"})
+
+
+def shopping_list_holds_tasks(name: str | None) -> bool:
+    """For the rules: the list so named (a name as said, or a stored one) is a to-do list."""
+    words = simplify(name or "")
+    return bool(set(words.split()) & TASK_LIST_WORDS) or " to do " in f" {words} "
+
+
 def shopping_list_is_for_shopping(shopping_list: ShoppingList, items: list[Item]) -> bool:
     """The default list, and any list whose name is not a to-do or packing word and whose lines the aisle
     dictionary knows at least in part; a to-do list is shown without aisles or "to buy"."""
@@ -127,6 +147,17 @@ def item_known(name: str) -> bool:
     key = name_key(name)
     return bool(key) and (
         aisle_for(name) is not None or Item.objects.filter(state=ItemState.OPEN, normalised_name=key).exists()
+    )
+
+
+def items_open_named(keys: set[str]) -> int:
+    """For the rules: how many of these normalised names are open lines of some list."""
+    return len(
+        set(
+            Item.objects.filter(state=ItemState.OPEN, normalised_name__in=keys).values_list(
+                "normalised_name", flat=True
+            )
+        )
     )
 
 

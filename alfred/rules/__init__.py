@@ -6,6 +6,8 @@
   ``?``/``!`` turned into clause breaks), with its original and folded text aligned character by character.
 - ``numbers`` and ``days``: number words and day words (English and Spanish), their regex alternations and
   their parsers.
+- ``slots``: ``slot_is_clean``, the sanity check of a slot a rule extracted before it writes (no list or
+  calendar word, pronoun, leftover verb or clause in a thing's or a task's name).
 - ``phrasebook``: ``RegexPhrasebook``, for skills whose phrasings are fixed sentences.
 - ``corpus``: scores a phrasebook against a corpus of labelled messages (coverage and precision).
 

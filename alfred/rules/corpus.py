@@ -8,6 +8,9 @@ coverage  = positives the rules handled / positives
 precision = handled with the right tool and arguments / everything handled (a negative that fired is wrong)
 junk      = handled lines where the skill's ``Junk`` check finds a piece of the sentence left in an argument
             (an item called "tissues so can you"): counted apart because it is the worst kind of misfire
+declined  = negatives answered by a tool that only says what the skills do not do (the skill's
+            ``declines``, e.g. "I can't change your calendar"): they write nothing, so they count as left
+            alone; on a positive the same answer is a misfire
 
 Arguments are compared after empty values are dropped: by equality, or by the comparison the skill gives
 for that argument name (``ArgumentMatchers``), e.g. names that ignore case and accents.
@@ -54,6 +57,8 @@ class Result:
 
     # An argument of what fired holds a piece of the sentence (see ``Junk``).
     junk: bool = False
+    # Every intent was a declining one (see ``declines`` in ``evaluate_cases``): nothing was written.
+    declined: bool = False
 
     @property
     def handled(self) -> bool:
@@ -88,7 +93,11 @@ class Report:
 
     @property
     def fired_on_negatives(self) -> int:
-        return sum(r.handled for r in self.negatives)
+        return sum(r.handled and not r.declined for r in self.negatives)
+
+    @property
+    def declined(self) -> int:
+        return sum(r.declined for r in self.negatives)
 
     @property
     def junk(self) -> int:
@@ -168,21 +177,29 @@ def args_match(expected: dict[str, Any], got: dict[str, Any], matchers: Argument
     return True
 
 
-def is_right(case: Case, got: list[Intent] | None, matchers: ArgumentMatchers) -> bool:
-    """A positive: exactly one intent, the expected tool, matching arguments. A negative: nothing fired."""
+def is_right(
+    case: Case, got: list[Intent] | None, matchers: ArgumentMatchers, declines: frozenset[str] = frozenset()
+) -> bool:
+    """A positive: exactly one intent, the expected tool, matching arguments. A negative: nothing fired, or
+    only a tool that declines (writes nothing)."""
     if case.tool is None:
-        return not got
+        return not got or all(intent.tool in declines for intent in got)
     if not got or len(got) != 1:
         return False
     return got[0].tool == case.tool and args_match(case.args, got[0].args, matchers)
 
 
 def evaluate(
-    match: Matcher, corpus: Path, *, matchers: ArgumentMatchers | None = None, junk: Junk | None = None
+    match: Matcher,
+    corpus: Path,
+    *,
+    matchers: ArgumentMatchers | None = None,
+    junk: Junk | None = None,
+    declines: frozenset[str] = frozenset(),
 ) -> list[Report]:
     """Run every line of the corpus at ``corpus`` (see ``load_corpus``) through ``match(text,
     detected_language)``, one report per language."""
-    return evaluate_cases(match, load_corpus(corpus), matchers=matchers, junk=junk)
+    return evaluate_cases(match, load_corpus(corpus), matchers=matchers, junk=junk, declines=declines)
 
 
 def evaluate_cases(
@@ -191,6 +208,7 @@ def evaluate_cases(
     *,
     matchers: ArgumentMatchers | None = None,
     junk: Junk | None = None,
+    declines: frozenset[str] = frozenset(),
 ) -> list[Report]:
     """Like ``evaluate``, for cases built in memory (held-out sets generated at test time). The language
     detector's default is the *other* language, so a line counts as detected only on its own evidence."""
@@ -201,8 +219,10 @@ def evaluate_cases(
         for case in cases:
             detected = language_detect(case.text, default=fallback)
             got = match(case.text, detected)
-            result = Result(case=case, got=got, detected=detected, right=is_right(case, got, matchers or {}))
+            right = is_right(case, got, matchers or {}, declines)
+            result = Result(case=case, got=got, detected=detected, right=right)
             result.junk = bool(junk and got and any(junk(case, intent) for intent in got))
+            result.declined = bool(got) and all(intent.tool in declines for intent in got or [])
             report.results.append(result)
         reports.append(report)
     return reports
@@ -213,12 +233,13 @@ def format_report(reports: list[Report], *, details: bool = True) -> str:
     misfire and wrongly detected language."""
     lines = [
         f"{'lang':<5}{'lines':>6}{'positives':>10}{'handled':>9}{'coverage':>10}{'precision':>11}"
-        f"{'negatives':>10}{'neg fired':>10}{'clean':>8}{'junk':>6}{'lang ok':>9}"
+        f"{'negatives':>10}{'neg fired':>10}{'declined':>9}{'clean':>8}{'junk':>6}{'lang ok':>9}"
     ]
     for r in reports:
         lines.append(
             f"{r.language:<5}{len(r.results):>6}{len(r.positives):>10}{r.handled:>9}{r.coverage:>10.1%}"
-            f"{r.precision:>11.1%}{len(r.negatives):>10}{r.fired_on_negatives:>10}{r.clean:>8.1%}{r.junk:>6}{r.language_accuracy:>9.1%}"
+            f"{r.precision:>11.1%}{len(r.negatives):>10}{r.fired_on_negatives:>10}{r.declined:>9}{r.clean:>8.1%}"
+            f"{r.junk:>6}{r.language_accuracy:>9.1%}"
         )
     lines.append(
         f"targets: coverage ≥ {COVERAGE_TARGET:.0%}, precision ≥ {PRECISION_TARGET:.0%}, no junk per language — "

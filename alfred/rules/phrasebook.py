@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from alfred.registry import Intent
+from alfred.registry import Intent, Phrasebook
 
 # The tool's arguments from the match (its named groups, typically).
 Arguments = Callable[[re.Match[str]], dict[str, Any]]
@@ -60,4 +60,19 @@ class RegexPhrasebook:
             found = regex.fullmatch(cleaned)
             if found:
                 return [Intent(phrase.tool, phrase.arguments(found))]
+        return None
+
+
+class FirstMatch:
+    """Several phrasebooks as one skill's: the first that understands the message answers (a skill's own
+    phrasings, then its last word, e.g. a short answer for requests that are not its to do)."""
+
+    def __init__(self, *phrasebooks: Phrasebook) -> None:
+        self.phrasebooks = phrasebooks
+
+    def match(self, text: str, language: str) -> list[Intent] | None:
+        for phrasebook in self.phrasebooks:
+            found = phrasebook.match(text, language)
+            if found:
+                return found
         return None

@@ -9,9 +9,11 @@ from django.utils.translation import ngettext
 from alfred.models import Member
 from alfred.registry import Skill, ToolContext, ToolResult, tool
 from alfred.rules.days import day_date
+from alfred.rules.phrasebook import FirstMatch
 from home_skills import selectors
 from home_skills.models import Chore
 from home_skills.phrasebook.chores import ChoresPhrasebook
+from home_skills.phrasebook.scope import ScopePhrasebook
 from home_skills.services import Rejected
 from home_skills.services.chores import (
     chore_assign_to,
@@ -20,6 +22,7 @@ from home_skills.services.chores import (
     chore_skip_occurrence,
     chore_snooze_days,
 )
+from home_skills.skills.scope import out_of_scope
 from home_skills.skills.wording import (
     day_label,
     day_phrase,
@@ -247,7 +250,18 @@ def chores_summary() -> str:
 skill = Skill(
     name="chores",
     instances=frozenset({"home"}),
-    tools=[chore_add, chore_assign, chore_done, chore_who, chore_due, chore_mine, chore_skip, chore_snooze],
-    phrasebook=ChoresPhrasebook(),
+    # The home skills' last word (listed last): a short answer for requests that are not ours.
+    tools=[
+        chore_add,
+        chore_assign,
+        chore_done,
+        chore_who,
+        chore_due,
+        chore_mine,
+        chore_skip,
+        chore_snooze,
+        out_of_scope,
+    ],
+    phrasebook=FirstMatch(ChoresPhrasebook(), ScopePhrasebook()),
     summary=chores_summary,
 )

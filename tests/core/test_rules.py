@@ -10,7 +10,8 @@ from alfred.registry import Intent
 from alfred.rules.corpus import Case, evaluate, evaluate_cases, format_report, load_corpus, same_text
 from alfred.rules.days import day_date, day_of
 from alfred.rules.numbers import format_quantity, number_value, plain_number
-from alfred.rules.phrasebook import Phrase, RegexPhrasebook
+from alfred.rules.phrasebook import FirstMatch, Phrase, RegexPhrasebook
+from alfred.rules.slots import slot_is_clean
 from alfred.rules.text import fold, name_key, simplify
 from alfred.rules.utterance import Utterance
 
@@ -142,3 +143,65 @@ def test_a_path_without_a_corpus_is_an_error_not_an_empty_success(tmp_path):
         load_corpus(tmp_path)
     with pytest.raises(FileNotFoundError):
         load_corpus(tmp_path / "en.jsonl")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tissues so can you",
+        "vet appointment from my calendar",
+        "crisps added",
+        "bread in the shopping",
+        "milk to my list",
+        "pilas de",
+        "leche en la lista",
+        "them",
+        "2",
+        "",
+    ],
+)
+def test_a_slot_with_a_piece_of_the_sentence_in_it_is_refused(name):
+    assert not slot_is_clean(name)
+    if name != "bread in the shopping":  # a task may say where: "drop the parcel in the post"
+        assert not slot_is_clean(name, kind="task")
+
+
+def test_names_and_tasks_pass_the_slot_check_with_what_belongs_to_them():
+    assert slot_is_clean("aceite de oliva") and slot_is_clean("food for the dog") and slot_is_clean("Café con leche")
+    # A task keeps its verbs, prepositions and possessives; a thing does not.
+    assert slot_is_clean("call the plumber", kind="task") and slot_is_clean("llamar al fontanero", kind="task")
+    assert slot_is_clean("pay my taxes at the bank", kind="task")
+    assert not slot_is_clean("pay my taxes at the bank")
+    assert not slot_is_clean("call mom to my", kind="task")
+    assert not slot_is_clean("add call mom", kind="task")
+
+
+def test_a_declining_answer_leaves_a_must_not_write_line_clean_but_is_wrong_on_a_request():
+    cases = {
+        "en": [
+            Case(text="add milk", tool="grocery_add", args={"item": "milk"}, language="en"),
+            Case(text="add the play to my calendar", tool=None, args={}, language="en"),
+            Case(text="add milk to my calendar", tool="grocery_add", args={"item": "milk"}, language="en"),
+        ]
+    }
+
+    def match(text, language):
+        if "calendar" in text:
+            return [Intent("out_of_scope", {"topic": "calendar"})]
+        return [Intent("grocery_add", {"item": text.removeprefix("add ")})]
+
+    declining = evaluate_cases(match, cases, declines=frozenset({"out_of_scope"}))[0]
+    plain = evaluate_cases(match, cases)[0]
+
+    assert (declining.declined, declining.fired_on_negatives, declining.clean) == (1, 0, 1.0)
+    assert declining.precision == 0.5  # the request that got "I can't" is a misfire
+    assert [r.case.text for r in declining.misfires] == ["add milk to my calendar"]
+    assert (plain.declined, plain.fired_on_negatives) == (0, 1)
+
+
+def test_first_match_asks_each_phrasebook_in_turn():
+    book = FirstMatch(RegexPhrasebook([Phrase(r"ping", "ping")]), RegexPhrasebook([Phrase(r"ping|pong", "pong")]))
+
+    assert book.match("ping", "en") == [Intent("ping", {})]
+    assert book.match("pong", "en") == [Intent("pong", {})]
+    assert book.match("pang", "en") is None

@@ -86,3 +86,24 @@ def test_a_message_the_rules_do_not_understand_goes_to_the_fallback_not_to_a_too
 
     assert result["path"] == "fallback"
     assert result["actions"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "sender", "reply"),
+    [
+        ("add the school play to my calendar", "Leo", "I can't change your calendar — I look after lists and chores."),
+        (
+            "ponme un recordatorio para llamar a la abuela",
+            "Ana",
+            "No puedo poner recordatorios, alarmas ni temporizadores: me ocupo de las listas y las tareas de casa.",
+        ),
+        ("delete everything", "Leo", "I don't delete everything at once."),
+    ],
+)
+def test_an_out_of_scope_request_gets_a_short_answer_and_nothing_is_written(transactional_family, text, sender, reply):
+    answered = chat(text, sender=sender)
+
+    assert answered["path"] == "rules"
+    assert answered["reply"].startswith(reply)
+    assert [action["tool"] for action in answered["actions"]] == ["out_of_scope"]
+    assert not Item.objects.exists()

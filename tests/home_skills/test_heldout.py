@@ -11,6 +11,10 @@ from home_skills import evaluation
 
 pytestmark = pytest.mark.home
 
+# The coverage the rules reached on Home Assistant's list templates (en 99.7 %, es 93.3 %), minus a small
+# margin: a change that loses a kind of phrasing fails here, one odd line does not.
+TEMPLATE_COVERAGE_FLOOR = {"en": 0.97, "es": 0.90}
+
 SETS = {
     "ha-templates": evaluation.held_out_templates,
     "ha-devices": evaluation.held_out_devices,
@@ -31,10 +35,34 @@ def test_the_held_out_sets_are_large_in_both_languages():
 
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_the_rules_are_precise_and_write_no_junk_on_every_held_out_set(family, name):
-    reports = evaluate_cases(rules_match, SETS[name](), matchers=evaluation.ARGUMENT_MATCHERS, junk=evaluation.is_junk)
+    reports = evaluate_cases(
+        rules_match,
+        SETS[name](),
+        matchers=evaluation.ARGUMENT_MATCHERS,
+        junk=evaluation.is_junk,
+        declines=evaluation.DECLINES,
+    )
 
     summary = format_report(reports)
     for report in reports:
         assert report.precision >= 0.98, summary
         assert report.junk == 0, summary
         assert report.clean >= 0.99, summary
+
+
+def test_out_of_scope_requests_get_the_short_answer_rather_than_i_did_not_understand(family):
+    reports = evaluate_cases(rules_match, evaluation.out_of_scope(), declines=evaluation.DECLINES)
+
+    # Half of our must-not-write lines are calendar, reminder, device or "delete everything" requests.
+    assert all(report.declined >= len(report.negatives) // 2 for report in reports), format_report(reports)
+    assert all(report.clean == 1.0 for report in reports), format_report(reports)
+
+
+def test_the_rules_keep_their_coverage_of_the_held_out_list_templates(family):
+    reports = evaluate_cases(
+        rules_match, evaluation.held_out_templates(), matchers=evaluation.ARGUMENT_MATCHERS, junk=evaluation.is_junk
+    )
+
+    summary = format_report(reports, details=False)
+    for report in reports:
+        assert report.coverage >= TEMPLATE_COVERAGE_FLOOR[report.language], summary

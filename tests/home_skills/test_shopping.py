@@ -260,3 +260,13 @@ def test_a_to_do_list_is_shown_without_aisles_or_things_to_buy(family):
 
     assert shown.splitlines() == ["to do — 2 items:", "• call the plumber", "• milk"]
     assert groceries.splitlines()[:2] == ["groceries — 1 item to buy:", "🥛 Dairy & eggs: eggs"]
+
+
+def test_todo_to_do_and_to_dash_do_name_one_list(family):
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "call mom"}], list="todo")
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "pay the rent"}], list="to-do")
+
+    shown = tool_call(family["Ana"], "grocery_show", list="to do").text
+
+    assert ShoppingList.objects.filter(name__in=["todo", "to-do", "to do"]).count() == 1
+    assert shown.splitlines() == ["todo — 2 items:", "• call mom", "• pay the rent"]
