@@ -11,7 +11,16 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 
 from alfred.channels import channel_descriptions
-from alfred.models import Conversation, LLMCompletion, Member, MemberAddress, Message, PendingAction, ToolCall
+from alfred.models import (
+    AuditEvent,
+    Conversation,
+    LLMCompletion,
+    Member,
+    MemberAddress,
+    Message,
+    PendingAction,
+    ToolCall,
+)
 
 
 class MemberAddressInline(admin.TabularInline):
@@ -161,3 +170,17 @@ class PendingActionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "member", "tool", "args", "status", "resolved_at")
     list_filter = ("status", "tool")
     search_fields = ("tool", "member__name")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit trail: read-only and not deletable here (events leave only through the nightly archive)."""
+
+    list_display = ("at", "action", "actor", "target", "detail")
+    list_filter = ("action", "actor", "at")
+    search_fields = ("action", "actor", "target")
+    date_hierarchy = "at"
+    fields = readonly_fields = ("at", "instance", "action", "actor", "target", "detail")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

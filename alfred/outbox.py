@@ -5,13 +5,14 @@ so a row is sent at most once, and that retries only what the channel calls tran
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from alfred.audit import MESSAGE_OUTBOUND, audit_record, member_actor
 from alfred.channels import SendError, get_channel
 from alfred.content import NO_CONTENT, OutboundContent
 from alfred.members import conversation_for, member_reach
@@ -93,6 +94,25 @@ def outbound_send(message_id: int) -> SendOutcome:
     if not claimed:
         return SendOutcome(sent=False)
     message = Message.objects.select_related("conversation", "reply_to").get(id=message_id)
+    outcome = _send_claimed(message, now)
+    if outcome.retry_in is None:
+        # Audited once, when the row's fate is settled (sent, or failed for good), not at every retry.
+        audit_record(
+            MESSAGE_OUTBOUND,
+            actor="alfred",
+            target=f"message:{message.pk}",
+            to=member_actor(message.conversation.member_id),
+            channel=message.channel,
+            kind=message.kind,
+            status=Status.SENT if outcome.sent else Status.FAILED,
+            proactive=message.proactive,
+            reply_to=message.reply_to_id,
+            attempts=message.attempts,
+        )
+    return outcome
+
+
+def _send_claimed(message: Message, now: datetime) -> SendOutcome:
     try:
         channel = get_channel(message.channel)
     except LookupError as exc:
