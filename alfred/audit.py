@@ -83,7 +83,7 @@ def audit_record(action: str, *, actor: str = "system", target: str = "", **deta
         # A savepoint: a failed insert must not poison the caller's transaction.
         with transaction.atomic():
             AuditEvent.objects.create(**_fields(action, actor, target, detail))
-    except DatabaseError:
+    except (DatabaseError, TypeError, ValueError):  # TypeError/ValueError: a detail JSON cannot hold
         logger.exception("audit event %s could not be stored", action)
 
 
@@ -100,13 +100,14 @@ def audit_record_now(action: str, *, actor: str = "system", target: str = "", **
     table = AuditEvent._meta.db_table
     # Only the model's own table name is interpolated; every value is a parameter.
     insert = f"INSERT INTO {own.ops.quote_name(table)} (at, instance, actor, action, target, detail) VALUES "  # noqa: S608
-    values = [timezone.now(), *(fields[name] for name in ("instance", "actor", "action", "target")), json.dumps(detail)]
     try:
+        at = own.ops.adapt_datetimefield_value(timezone.now())
+        values = [at, *(fields[name] for name in ("instance", "actor", "action", "target")), json.dumps(detail)]
         with own.cursor() as cursor:
             cursor.execute(insert + "(%s, %s, %s, %s, %s, %s)", values)
         if not own.get_autocommit():
             own.commit()
-    except DatabaseError:
+    except (DatabaseError, TypeError, ValueError):
         logger.exception("audit event %s could not be stored", action)
     finally:
         own.close()

@@ -186,7 +186,7 @@ def strangers_messages_delete(*, cutoff: datetime, dry_run: bool = False) -> int
         # Answers first: deleting the inbound rows first would leave them with no reply_to to be found by.
         _, answers_by_model = answers.delete()
         _, strangers_by_model = strangers.delete()
-        Conversation.objects.filter(member__isnull=True, messages__isnull=True).delete()
+        Conversation.objects.filter(member__isnull=True, messages__isnull=True, created_at__lt=cutoff).delete()
     # The counts per model, because a delete also counts the rows that cascade with it.
     label = Message._meta.label
     return answers_by_model.get(label, 0) + strangers_by_model.get(label, 0)

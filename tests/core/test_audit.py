@@ -31,6 +31,18 @@ def test_audit_record_stores_who_what_and_the_instance() -> None:
     assert event.detail == {"age_days": 61}
 
 
+@pytest.mark.django_db
+def test_a_detail_the_trail_cannot_store_is_logged_and_the_action_goes_on(member: Member, caplog: Any) -> None:
+    with transaction.atomic():
+        audit_record("tool.write", target="x", result=object())
+        member.name = "Ana still saved"
+        member.save()
+
+    assert not AuditEvent.objects.exists()
+    assert Member.objects.filter(name="Ana still saved").exists()
+    assert "audit event tool.write could not be stored" in caplog.text
+
+
 def send(sender: Member | None, text: str, *, provider_id: str, address: str = "console:audit") -> Message:
     """A message through the whole path (inbox → worker → outbox), inline as the suite runs tasks."""
     message_id = message_record_inbound(
@@ -85,6 +97,42 @@ def test_a_strangers_message_is_audited_without_their_address() -> None:
     assert inbound.conversation.external_id == address
     trail = json.dumps(list(AuditEvent.objects.values("actor", "target", "detail")))
     assert "34999888777" not in trail
+
+
+@pytest.fixture
+def scripted_channel(settings: Any) -> Any:
+    """The test channel, whose sender raises what the test scripts (as in test_inbox)."""
+    from alfred.channels import channel_descriptions
+    from tests.fake_channel.channel import ScriptedSender
+
+    settings.ALFRED_CHANNEL_APPS = [*settings.ALFRED_CHANNEL_APPS, "tests.fake_channel"]
+    channel_descriptions.cache_clear()
+    ScriptedSender.calls, ScriptedSender.script = 0, []
+    yield ScriptedSender
+    channel_descriptions.cache_clear()
+
+
+@pytest.mark.django_db
+def test_a_send_is_audited_once_when_its_fate_is_settled_not_at_each_retry(
+    member: Member, scripted_channel: Any
+) -> None:
+    from alfred.channels import SendError
+    from alfred.outbox import outbound_send
+    from tests.core.test_inbox import outbound_row
+
+    scripted_channel.script = [
+        SendError("HTTP 503", permanent=False, code="503"),
+        SendError("recipient unreachable", permanent=True, code="131026"),
+    ]
+    message = outbound_row(member)
+
+    outbound_send(message.pk)
+    assert events("message.outbound") == []
+    outbound_send(message.pk)
+
+    [failed] = events("message.outbound")
+    assert failed.target == f"message:{message.pk}"
+    assert (failed.detail["status"], failed.detail["error_code"], failed.detail["attempts"]) == ("failed", "131026", 2)
 
 
 @tool()

@@ -207,9 +207,11 @@ def test_the_embedded_default_archives_to_a_local_directory_and_a_rerun_rewrites
 
 
 def stranger_message(*, days_ago: float, member: Member | None = None, address: str = "+34999000111") -> Message:
-    conversation, _ = Conversation.objects.get_or_create(
+    conversation, created = Conversation.objects.get_or_create(
         channel="console", external_id=address, defaults={"member": member}
     )
+    if created:  # as old as its first message
+        Conversation.objects.filter(pk=conversation.pk).update(created_at=NOW - timedelta(days=days_ago))
     return Message.objects.create(
         direction=Direction.INBOUND,
         channel="console",
