@@ -8,12 +8,18 @@ Creates a throwaway Postgres database (migrated, dropped afterwards) and times, 
 3. the whole worker path (inbox → handling → reply → send, inline, console channel, a member's "ping") with
    the audit calls of ``alfred.handling``/``alfred.outbox`` as built, and with them replaced by no-ops.
 
-    .venv/bin/python bench/audit_cost.py [--messages 500]
+4. the nightly archive: ``--archive-events`` events (30+ days old) to moto's S3 server on loopback through
+   django-storages, in batches of ``ALFRED_AUDIT_ARCHIVE_BATCH``: seconds, and the process's resident memory
+   before and after (boto3 is imported by the run, in the worker that runs it).
+
+    .venv/bin/python bench/audit_cost.py [--messages 500] [--archive-events 50000]
 """
 
 import argparse
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,10 +34,13 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=500, help="messages per variant (at most 20,000)")
+    parser.add_argument("--archive-events", type=int, default=50_000, help="events to archive (at most 500,000)")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
     if not 0 < args.messages <= 20_000:
         raise SystemExit("refusing: keep the bench bounded (1–20,000 messages)")
+    if not 0 < args.archive_events <= 500_000:
+        raise SystemExit("refusing: keep the bench bounded (1–500,000 archived events)")
     database = f"alfred_bench_audit_{os.getpid()}"
     with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
@@ -46,6 +55,7 @@ def main() -> None:
         )
         os.environ.pop("REDIS_URL", None)
         run(args.messages)
+        archive(args.archive_events)
     finally:
         from django.db import connections
 
@@ -164,6 +174,86 @@ def run(count: int) -> None:
     print(f"whole path, worker audits (built)   {path_audited:9.0f}")
     print(f"whole path, no audit                {path_plain:9.0f}  (audit costs {path_audited - path_plain:+.0f})")
     print(f"SQL statements per message, whole path: {plain_statements} without audit, {audited_statements} with")
+
+
+def resident_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def archive(count: int) -> None:
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from alfred.audit_archive import audit_archive
+    from alfred.models import AuditEvent
+
+    # moto in a process of its own, so that its memory is not counted as the archive run's.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        host, port = probe.getsockname()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with socket.socket() as attempt:
+                if attempt.connect_ex((host, port)) == 0:
+                    break
+            time.sleep(0.1)
+        credentials = {"region_name": "us-east-1", "access_key": "bench", "secret_key": "bench"}
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "audit": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {"bucket_name": "bench", "endpoint_url": f"http://{host}:{port}", **credentials},
+            },
+        }
+        AuditEvent.objects.all().delete()
+        old = timezone.now() - timedelta(days=40)
+        # Synthetic but varied: five members, 50 conversations, a message id each.
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                at=old + timedelta(seconds=n * 7),
+                instance="home",
+                actor=f"member:{n % 5 + 1}",
+                action="message.inbound",
+                target=f"message:{n + 100_000}",
+                detail={"channel": "whatsapp", "kind": "text", "status": "handled", "path": "rules",
+                        "conversation": n % 50 + 1},
+            )
+            for n in range(count)
+        )  # fmt: skip
+        settled = resident_mib()
+        import boto3
+
+        # The bench's own client (to make the bucket and sum the objects): boto3's import and one S3 client,
+        # which the archive run would otherwise pay for itself.
+        client = boto3.client("s3", endpoint_url=f"http://{host}:{port}", aws_access_key_id="bench",
+                              aws_secret_access_key="bench", region_name="us-east-1")  # fmt: skip
+        client.create_bucket(Bucket="bench")
+        before = resident_mib()
+        started = time.perf_counter()
+        report = audit_archive()
+        seconds = time.perf_counter() - started
+        after = resident_mib()
+        stored = sum(o["Size"] for o in client.list_objects_v2(Bucket="bench").get("Contents", []))
+        print(
+            f"archive: {report.events_archived} events in {len(report.objects_written)} objects "
+            f"({settings.ALFRED_AUDIT_ARCHIVE_BATCH}/object) in {seconds:.1f} s, "
+            f"{stored / report.events_archived:.0f} bytes/event gzipped; "
+            f"resident memory: {settled:.0f} MiB, +{before - settled:.0f} with boto3 and one S3 client, "
+            f"+{after - before:.0f} more after the run (its own client and the batches)"
+        )
+    finally:
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":
