@@ -240,7 +240,8 @@ ALFRED_AUDIT_S3_REGION: str = env("ALFRED_AUDIT_S3_REGION", default="")
 # Empty = boto3's own chain (an instance role, AWS_ACCESS_KEY_ID…).
 ALFRED_AUDIT_S3_ACCESS_KEY_ID: str = env("ALFRED_AUDIT_S3_ACCESS_KEY_ID", default="")
 ALFRED_AUDIT_S3_SECRET_ACCESS_KEY: str = secret("ALFRED_AUDIT_S3_SECRET_ACCESS_KEY", required=False)
-ALFRED_AUDIT_ARCHIVE_DIR: str = env("ALFRED_AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "var" / "audit"))
+# Where archives go without a bucket; empty = var/audit/ in the checkout (git-ignored, like the SQLite file).
+ALFRED_AUDIT_ARCHIVE_DIR: str = env("ALFRED_AUDIT_ARCHIVE_DIR", default="") or str(BASE_DIR / "var" / "audit")
 # The named storage the archive run writes through (django-storages' S3 backend, or the local directory).
 STORAGES["audit"] = (
     {
