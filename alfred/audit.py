@@ -17,15 +17,19 @@ Events stay ``ALFRED_AUDIT_RETENTION_DAYS`` in the database, then ``alfred.audit
 import contextvars
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, cast
 
+from django.apps import AppConfig
 from django.conf import settings
+from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
+
+from alfred.checks import ALFRED_TAG
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -200,3 +204,17 @@ def admin_log_entries_audited() -> None:
 
     post_save.connect(log_entry_saved, sender=LogEntry, dispatch_uid="alfred.audit.log_entry")
     admin.site.add_action(audited_bulk_action(delete_selected), "delete_selected")
+
+
+@checks.register(checks.Tags.compatibility, ALFRED_TAG)
+def check_archive_storage(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Outside development an audit trail archived to the machine's own disk is lost with the machine."""
+    if settings.DEV_MODE or settings.ALFRED_AUDIT_BUCKET:
+        return []
+    return [
+        checks.Warning(
+            f"Audit archives go to the local directory {settings.ALFRED_AUDIT_ARCHIVE_DIR}, which a redeploy erases.",
+            hint="Set ALFRED_AUDIT_BUCKET (and its endpoint and key) to keep them in object storage.",
+            id="alfred.W101",
+        )
+    ]

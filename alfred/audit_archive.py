@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
@@ -33,6 +34,18 @@ from alfred.models import AuditEvent, Conversation, Direction, Message
 logger = logging.getLogger(__name__)
 
 ARCHIVE_STORAGE = "audit"
+
+
+def archive_hosts() -> list[str]:
+    """The hosts the archive run connects to, for the egress guard's allow-list (none without a bucket)."""
+    bucket = settings.ALFRED_AUDIT_BUCKET
+    if not bucket:
+        return []
+    if settings.ALFRED_AUDIT_S3_ENDPOINT_URL:
+        return [urlsplit(settings.ALFRED_AUDIT_S3_ENDPOINT_URL).hostname or ""]
+    # AWS itself: boto3 addresses the bucket by virtual host, on the regional or the global endpoint.
+    region = settings.ALFRED_AUDIT_S3_REGION or "us-east-1"
+    return [f"{bucket}.s3.{region}.amazonaws.com", f"{bucket}.s3.amazonaws.com", f"s3.{region}.amazonaws.com"]
 
 
 class ArchiveError(Exception):

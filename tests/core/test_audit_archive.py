@@ -294,3 +294,36 @@ def run_command(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+def test_outside_development_an_archive_on_the_local_disk_is_warned_about(settings):
+    from alfred.audit import check_archive_storage
+
+    settings.DEV_MODE, settings.ALFRED_AUDIT_BUCKET = False, ""
+    [warning] = check_archive_storage()
+    settings.ALFRED_AUDIT_BUCKET = BUCKET
+
+    assert warning.id == "alfred.W101" and "ALFRED_AUDIT_BUCKET" in warning.hint
+    assert check_archive_storage() == []
+
+
+@pytest.mark.parametrize(
+    ("bucket", "endpoint", "region", "hosts"),
+    [
+        ("", "", "", []),
+        ("audit-home", "https://fly.storage.tigris.dev", "auto", ["fly.storage.tigris.dev"]),
+        (
+            "audit-home",
+            "",
+            "eu-west-1",
+            ["audit-home.s3.eu-west-1.amazonaws.com", "audit-home.s3.amazonaws.com", "s3.eu-west-1.amazonaws.com"],
+        ),
+    ],
+)
+def test_the_archive_names_the_hosts_the_egress_guard_must_admit(settings, bucket, endpoint, region, hosts):
+    from alfred.audit_archive import archive_hosts
+
+    settings.ALFRED_AUDIT_BUCKET, settings.ALFRED_AUDIT_S3_ENDPOINT_URL = bucket, endpoint
+    settings.ALFRED_AUDIT_S3_REGION = region
+
+    assert archive_hosts() == hosts
