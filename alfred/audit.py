@@ -50,14 +50,16 @@ logger = logging.getLogger(__name__)
 MESSAGE_INBOUND = "message.inbound"
 MESSAGE_OUTBOUND = "message.outbound"
 TOOL_WRITE = "tool.write"
+# By LogEntry.action_flag (ADDITION, CHANGE, DELETION), without importing the admin's models here.
 ADMIN_ACTIONS = {1: "admin.add", 2: "admin.change", 3: "admin.delete"}
 TOKEN_ROTATE = "token.rotate"  # noqa: S105  (an action name, not a token)
 EGRESS_BLOCKED = "egress.blocked"
 START_REFUSED = "start.refused"
 ARCHIVE = "audit.archive"
+ARCHIVE_FAILED = "audit.archive_failed"
 
 # A sender no member address matches. Their address is not written into the trail: the archive outlives
-# the stranger's own messages (README "Who may talk"), so it must not keep who they were.
+# the stranger's own messages (README "Audit log", retention), so it must not keep who they were.
 STRANGER = "stranger"
 
 
@@ -178,7 +180,7 @@ def log_entry_saved(sender: type, instance: "LogEntry", created: bool, **kwargs:
 
 def audited_bulk_action(action: "AdminAction") -> "AdminAction":
     """An admin action whose log entries are written in bulk (Django's ``delete_selected``), auditing each."""
-    from django.contrib.admin.models import LogEntry
+    from django.contrib.admin.models import DELETION, LogEntry
 
     @wraps(action)
     def audited(modeladmin: "ModelAdmin[Any]", request: "HttpRequest", queryset: "QuerySet[Any]") -> "Response":
@@ -188,7 +190,8 @@ def audited_bulk_action(action: "AdminAction") -> "AdminAction":
             response = action(modeladmin, request, queryset)
         finally:
             _bulk_admin_action.reset(token)
-        for entry in LogEntry.objects.filter(pk__gt=last, user_id=request.user.pk or 0).select_related("content_type"):
+        written = LogEntry.objects.filter(pk__gt=last, user_id=request.user.pk or 0, action_flag=DELETION)
+        for entry in written.select_related("content_type", "user"):
             log_entry_audit(entry)
         return response
 

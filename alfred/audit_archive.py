@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alfred.audit import ARCHIVE, audit_record
+from alfred.audit import ARCHIVE, ARCHIVE_FAILED, audit_record
 from alfred.models import AuditEvent, Conversation, Direction, Message
 
 logger = logging.getLogger(__name__)
@@ -99,13 +99,16 @@ def audit_archive(*, now: datetime | None = None, dry_run: bool = False) -> Arch
         logger.error("audit archive: %s; the events of that batch stay in the database", exc)
     report.strangers_messages_deleted = strangers_messages_delete(cutoff=cutoff, dry_run=dry_run)
     if not dry_run:
-        audit_record(
-            ARCHIVE if not report.error else f"{ARCHIVE}_failed",
-            events=report.events_archived,
-            objects=len(report.objects_written),
-            archives_purged=len(report.archives_purged),
-            strangers_messages=report.strangers_messages_deleted,
-        )
+        counts: dict[str, Any] = {
+            "events": report.events_archived,
+            "objects": len(report.objects_written),
+            "archives_purged": len(report.archives_purged),
+            "strangers_messages": report.strangers_messages_deleted,
+        }
+        if report.error:
+            audit_record(ARCHIVE_FAILED, error=report.error[:300], **counts)
+        else:
+            audit_record(ARCHIVE, **counts)
     logger.info("audit archive: %s", "; ".join(line for line in report.lines() if not line.startswith(" ")))
     return report
 

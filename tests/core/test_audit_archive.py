@@ -159,7 +159,7 @@ def test_a_failing_upload_deletes_nothing_and_the_command_exits_non_zero(s3, s3_
     assert AuditEvent.objects.filter(pk=old.pk).exists()
     assert bucket_keys(s3) == [expired]  # nothing purged either while the storage fails
     failed = AuditEvent.objects.get(action="audit.archive_failed")
-    assert failed.detail["events"] == 0
+    assert failed.detail["events"] == 0 and "NoSuchBucket" in failed.detail["error"]
     assert "test-secret-key" not in capsys.readouterr().out
 
 
