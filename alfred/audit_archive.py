@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from alfred.audit import ARCHIVE, ARCHIVE_FAILED, audit_record
@@ -184,21 +184,39 @@ def archives_purge(storage: Storage, *, before: date, report: ArchiveReport) -> 
             raise ArchiveError(f"could not purge {instance}/{day}: {type(exc).__name__}: {exc}") from exc
 
 
+# Strangers' messages deleted per transaction: a flood of them (spam) must not be loaded into the worker at
+# once, since a delete collects what cascades with each row.
+STRANGERS_BATCH = 1000
+
+
 def strangers_messages_delete(*, cutoff: datetime, dry_run: bool = False) -> int:
-    """Delete the messages of senders no member address matched, and Alfred's answers to them (refusals,
-    "text only" notices), older than ``cutoff``; then the strangers' conversations left empty (they hold
+    """Delete the messages of senders no member address matched, older than ``cutoff``, with Alfred's
+    answers to them (refusals, "text only" notices); then the strangers' conversations left empty (they hold
     the stranger's address). A member's own messages are never touched."""
     strangers = Message.objects.filter(direction=Direction.INBOUND, sender__isnull=True, created_at__lt=cutoff)
-    answers = Message.objects.filter(direction=Direction.OUTBOUND, created_at__lt=cutoff).filter(
-        Q(reply_to__in=strangers) | Q(kind="refusal", reply_to__isnull=True, conversation__member__isnull=True)
+    # A refusal whose message is gone already (deleted by hand in the admin, say).
+    orphan_refusals = Message.objects.filter(
+        direction=Direction.OUTBOUND,
+        kind="refusal",
+        reply_to__isnull=True,
+        conversation__member__isnull=True,
+        created_at__lt=cutoff,
     )
     if dry_run:
-        return strangers.count() + answers.count()
-    with transaction.atomic():
-        # Answers first: deleting the inbound rows first would leave them with no reply_to to be found by.
-        _, answers_by_model = answers.delete()
-        _, strangers_by_model = strangers.delete()
-        Conversation.objects.filter(member__isnull=True, messages__isnull=True, created_at__lt=cutoff).delete()
-    # The counts per model, because a delete also counts the rows that cascade with it.
-    label = Message._meta.label
-    return answers_by_model.get(label, 0) + strangers_by_model.get(label, 0)
+        answers = Message.objects.filter(direction=Direction.OUTBOUND, reply_to__in=strangers)
+        return strangers.count() + answers.count() + orphan_refusals.count()
+    deleted = 0
+    while batch := list(strangers.values_list("pk", flat=True)[:STRANGERS_BATCH]):
+        with transaction.atomic():
+            # Answers first: once their message is deleted, nothing would find them.
+            deleted += _messages_deleted(Message.objects.filter(direction=Direction.OUTBOUND, reply_to__in=batch))
+            deleted += _messages_deleted(Message.objects.filter(pk__in=batch))
+    deleted += _messages_deleted(orphan_refusals)
+    Conversation.objects.filter(member__isnull=True, messages__isnull=True, created_at__lt=cutoff).delete()
+    return deleted
+
+
+def _messages_deleted(messages: QuerySet[Message]) -> int:
+    # Counted per model: a delete's total also counts the rows that cascade with it (tool calls, …).
+    _, by_model = messages.delete()
+    return by_model.get(Message._meta.label, 0)

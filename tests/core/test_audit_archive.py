@@ -238,22 +238,28 @@ def answer_to(inbound: Message, *, kind: str = "refusal") -> Message:
 
 @pytest.mark.django_db
 def test_strangers_messages_past_the_retention_are_deleted_with_alfreds_answers_and_members_messages_stay(
-    local_archive,
+    local_archive, monkeypatch
 ):
+    from alfred import audit_archive as module
+
+    monkeypatch.setattr(module, "STRANGERS_BATCH", 2)  # several batches
     ana = Member.objects.create(name="Ana audit")
     old_stranger = stranger_message(days_ago=31)
     old_refusal = answer_to(old_stranger)
     old_notice = answer_to(stranger_message(days_ago=32), kind="text")
+    more_old = [stranger_message(days_ago=33 + n) for n in range(3)]
+    orphan = answer_to(stranger_message(days_ago=34))
+    Message.objects.filter(pk=orphan.reply_to_id).delete()  # its message deleted by hand
     recent_stranger = stranger_message(days_ago=29, address="+34999000222")
     members_old = stranger_message(days_ago=300, member=ana, address="+34600000009")
     members_answer = answer_to(members_old, kind="text")
 
     report = audit_archive(now=NOW)
 
-    assert report.strangers_messages_deleted == 4
+    assert report.strangers_messages_deleted == 4 + len(more_old) + 1
     left = set(Message.objects.values_list("pk", flat=True))
     assert left == {recent_stranger.pk, members_old.pk, members_answer.pk}
-    assert old_refusal.pk not in left and old_notice.pk not in left
+    assert old_refusal.pk not in left and old_notice.pk not in left and orphan.pk not in left
     # The old stranger's conversation held only their address now: gone. The other two stay.
     assert not Conversation.objects.filter(external_id="+34999000111").exists()
     assert Conversation.objects.filter(external_id__in=["+34999000222", "+34600000009"]).count() == 2
