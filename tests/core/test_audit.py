@@ -260,6 +260,40 @@ def test_deleting_selected_objects_in_the_admin_audits_each_once(admin_client: C
     assert {e.actor for e in deleted} == {"user:auditor"}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_change_made_elsewhere_while_a_bulk_delete_runs_is_audited_once(admin_client: Client) -> None:
+    import threading
+
+    from django.contrib.admin.models import ADDITION, LogEntry
+    from django.db import connection
+    from django.db.models.signals import pre_delete
+
+    groups = [Group.objects.create(name=f"g{n}") for n in range(2)]
+    auditor = get_user_model().objects.get(username="auditor")
+
+    def same_user_in_another_tab(instance: Group, **kwargs: Any) -> None:
+        def add() -> None:
+            added = Group.objects.create(name=f"added-while-{instance.pk}")
+            LogEntry.objects.log_actions(auditor.pk, [added], ADDITION, single_object=True)
+            connection.close()
+
+        other = threading.Thread(target=add)
+        other.start()
+        other.join()
+
+    pre_delete.connect(same_user_in_another_tab, sender=Group, dispatch_uid="another-tab")
+    try:
+        admin_client.post(
+            "/admin/auth/group/",
+            {"action": "delete_selected", "_selected_action": [g.pk for g in groups], "post": "yes"},
+        )
+    finally:
+        pre_delete.disconnect(sender=Group, dispatch_uid="another-tab")
+
+    assert len(events("admin.delete")) == 2
+    assert len(events("admin.add")) == 2  # once each, by the other request's own receiver
+
+
 @pytest.mark.django_db
 def test_the_audit_log_in_the_admin_is_read_only_and_filtered(admin_client: Client) -> None:
     audit_record("token.rotate", actor="operator", target="meta")
