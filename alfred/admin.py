@@ -13,6 +13,7 @@ from django.utils.timesince import timesince, timeuntil
 
 from alfred.channels import channel_descriptions
 from alfred.models import (
+    AuditEvent,
     Conversation,
     Credential,
     LLMCompletion,
@@ -196,3 +197,17 @@ class CredentialAdmin(ReadOnlyAdmin):
         if obj.expires_at <= timezone.now():
             return f"expired {timesince(obj.expires_at)} ago"
         return timeuntil(obj.expires_at)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit trail: read-only and not deletable here (events leave only through the nightly archive)."""
+
+    list_display = ("at", "action", "actor", "target", "detail")
+    list_filter = ("action", "actor", "at")
+    search_fields = ("action", "actor", "target")
+    date_hierarchy = "at"
+    fields = readonly_fields = ("at", "instance", "action", "actor", "target", "detail")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -11,6 +11,7 @@ class AlfredConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from alfred import checks  # noqa: F401  (registers the system checks)
+        from alfred.audit import admin_log_entries_audited
         from alfred.members import members
         from alfred.models import Member, MemberAddress
 
@@ -18,6 +19,8 @@ class AlfredConfig(AppConfig):
         for model in (Member, MemberAddress):
             post_save.connect(members.clear, sender=model, dispatch_uid=f"alfred.members.save.{model.__name__}")
             post_delete.connect(members.clear, sender=model, dispatch_uid=f"alfred.members.delete.{model.__name__}")
+
+        admin_log_entries_audited()
 
         title = f"Alfred · {settings.INSTANCE.title()}"
         admin.site.site_header = title

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from alfred.audit import TOOL_WRITE, audit_record, database_writes, member_actor
 from alfred.content import OutboundContent
 from alfred.models import ToolCall
 from alfred.registry import Intent, ToolContext, ToolResult, get_registry
@@ -34,8 +35,22 @@ def tool_execute(*, ctx: ToolContext, intent: Intent, call_id: str) -> ToolCall:
         return _record(ctx, intent, call_id, ToolResult(text=f"Invalid arguments: {errors}", ok=False), False, started)
     try:
         with transaction.atomic():
-            result = one.call(ctx, arguments)
-            return _record(ctx, intent, call_id, result, result.ok, started)
+            with database_writes() as writes:
+                result = one.call(ctx, arguments)
+            call = _record(ctx, intent, call_id, result, result.ok, started)
+            if writes.statements:
+                # Argument names only: the values are the member's words (items, notes), kept on the call row.
+                audit_record(
+                    TOOL_WRITE,
+                    actor=member_actor(ctx.member.pk),
+                    target=f"tool:{intent.tool}",
+                    message=ctx.message.pk,
+                    tool_call=call.pk,
+                    ok=result.ok,
+                    statements=writes.statements,
+                    args=sorted(intent.args),
+                )
+            return call
     except IntegrityError:
         # Either a concurrent run of this same turn recorded the call first (and its effect with it), or the
         # tool's own work broke a constraint; its effect was rolled back, so the call is recorded as failed.

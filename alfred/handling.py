@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from alfred.answer import Answer
+from alfred.audit import MESSAGE_INBOUND, audit_record, member_actor
 from alfred.channels import get_channel
 from alfred.models import Direction, Message, Status
 from alfred.outbox import conversation_reply
@@ -87,4 +88,17 @@ def _finish(message: Message, *, status: str, path: str, error: str = "") -> boo
     )
     if not finished:
         logger.warning("message %s: taken over by another worker after the lease; this reply is dropped", message.pk)
-    return bool(finished)
+        return False
+    # Recorded here, in the worker and in the transaction that closes the row, not by the webhook: the
+    # webhook stays one SQL statement, and a message is audited once however often it was delivered.
+    audit_record(
+        MESSAGE_INBOUND,
+        actor=member_actor(message.sender_id),
+        target=f"message:{message.pk}",
+        channel=message.channel,
+        kind=message.kind,
+        status=status,
+        path=path,
+        conversation=message.conversation_id,
+    )
+    return True

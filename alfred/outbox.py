@@ -9,9 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from alfred.audit import MESSAGE_OUTBOUND, audit_record, member_actor
 from alfred.channels import SendError, get_channel
 from alfred.content import NO_CONTENT, OutboundContent
 from alfred.members import conversation_for, member_reach
@@ -97,8 +99,7 @@ def outbound_send(message_id: int) -> SendOutcome:
         channel = get_channel(message.channel)
     except LookupError as exc:
         logger.error("outbound %s failed for good: %s", message.pk, exc)
-        Message.objects.filter(pk=message.pk).update(status=Status.FAILED, error=str(exc), error_code="config")
-        return SendOutcome(sent=False)
+        return _settle(message, status=Status.FAILED, error=str(exc), error_code="config")
     try:
         provider_id = channel.get_sender().send(message)
     except SendError as exc:
@@ -106,15 +107,38 @@ def outbound_send(message_id: int) -> SendOutcome:
         if exc.permanent or message.attempts >= settings.ALFRED_OUTBOUND_MAX_ATTEMPTS:
             log = logger.error if exc.code in policy.alert_codes else logger.warning
             log("outbound %s failed for good: %s (code %s)", message.pk, exc.reason, exc.code or "-")
-            Message.objects.filter(pk=message.pk).update(status=Status.FAILED, error=exc.reason, error_code=exc.code)
-            return SendOutcome(sent=False)
+            return _settle(message, status=Status.FAILED, error=exc.reason, error_code=exc.code)
         delay = exc.retry_after if exc.retry_after is not None else policy.retry_delay(message.attempts)
         logger.info("outbound %s: transient failure (%s), retry in %.0fs", message.pk, exc.code or exc.reason, delay)
         Message.objects.filter(pk=message.pk).update(
             status=Status.QUEUED, error=exc.reason, error_code=exc.code, next_attempt_at=now + timedelta(seconds=delay)
         )
         return SendOutcome(sent=False, retry_in=delay)
-    Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
-        status=Status.SENT, provider_message_id=provider_id, sent_at=timezone.now(), error="", error_code=""
+    return _settle(
+        message, status=Status.SENT, provider_message_id=provider_id, sent_at=timezone.now(), error="", error_code=""
     )
-    return SendOutcome(sent=True)
+
+
+def _settle(message: Message, *, status: str, error_code: str, **fields: Any) -> SendOutcome:
+    """Record a row's fate (sent, or failed for good) and its audit event in one transaction: audited once
+    per row, not at every retry, and at no extra commit."""
+    rows = Message.objects.filter(pk=message.pk)
+    if status == Status.SENT:
+        # Only a row this send still holds: a status report or the sweeper may have moved it on meanwhile.
+        rows = rows.filter(status=Status.SENDING)
+    with transaction.atomic():
+        rows.update(status=status, error_code=error_code, **fields)
+        audit_record(
+            MESSAGE_OUTBOUND,
+            actor="alfred",
+            target=f"message:{message.pk}",
+            to=member_actor(message.conversation.member_id),
+            channel=message.channel,
+            kind=message.kind,
+            status=status,
+            error_code=error_code,
+            proactive=message.proactive,
+            reply_to=message.reply_to_id,
+            attempts=message.attempts,
+        )
+    return SendOutcome(sent=status == Status.SENT)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -106,7 +107,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Served straight from the apps when collectstatic has not run (make serve); the image runs collectstatic.
 WHITENOISE_USE_FINDERS = True
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
@@ -285,6 +286,45 @@ SLACK_CLIENT_SECRET: str = secret("SLACK_CLIENT_SECRET", required=False)
 SLACK_REFRESH_TOKEN: str = secret("SLACK_REFRESH_TOKEN", required=False)
 
 # --- audit trail (README "Audit log") ---
+# Days an audit event, and a stranger's message, stays in the database; the nightly run then archives the
+# events (and deletes the strangers' messages).
+ALFRED_AUDIT_RETENTION_DAYS: int = env.int("ALFRED_AUDIT_RETENTION_DAYS", default=30)
+# Days an archive is kept after its events left the database; then the nightly run deletes it.
+ALFRED_AUDIT_ARCHIVE_DAYS: int = env.int("ALFRED_AUDIT_ARCHIVE_DAYS", default=180)
+# Events per archive object (one gzipped JSON-lines file each); bounds the run's memory.
+ALFRED_AUDIT_ARCHIVE_BATCH: int = env.int("ALFRED_AUDIT_ARCHIVE_BATCH", default=5000)
+# The S3 bucket the archives go to; empty = a local directory (the embedded default; a machine's disk is
+# not a place to keep an audit trail, so production sets a bucket).
+ALFRED_AUDIT_BUCKET: str = env("ALFRED_AUDIT_BUCKET", default="")
+# An S3-compatible endpoint (Tigris, MinIO, R2…; tests: moto on loopback); empty = AWS itself.
+ALFRED_AUDIT_S3_ENDPOINT_URL: str = env("ALFRED_AUDIT_S3_ENDPOINT_URL", default="")
+ALFRED_AUDIT_S3_REGION: str = env("ALFRED_AUDIT_S3_REGION", default="")
+# Empty = boto3's own chain (an instance role, AWS_ACCESS_KEY_ID…).
+ALFRED_AUDIT_S3_ACCESS_KEY_ID: str = env("ALFRED_AUDIT_S3_ACCESS_KEY_ID", default="")
+ALFRED_AUDIT_S3_SECRET_ACCESS_KEY: str = secret("ALFRED_AUDIT_S3_SECRET_ACCESS_KEY", required=False)
+# Where archives go without a bucket; empty = var/audit/ in the checkout (git-ignored, like the SQLite file).
+ALFRED_AUDIT_ARCHIVE_DIR: str = env("ALFRED_AUDIT_ARCHIVE_DIR", default="") or str(BASE_DIR / "var" / "audit")
+# The named storage the archive run writes through (django-storages' S3 backend, or the local directory).
+STORAGES["audit"] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ALFRED_AUDIT_BUCKET,
+            "endpoint_url": ALFRED_AUDIT_S3_ENDPOINT_URL or None,
+            "region_name": ALFRED_AUDIT_S3_REGION or None,
+            "access_key": ALFRED_AUDIT_S3_ACCESS_KEY_ID or None,
+            "secret_key": ALFRED_AUDIT_S3_SECRET_ACCESS_KEY or None,
+            # Kept as the gzip file it is, not announced as an encoding that HTTP clients would undo.
+            "object_parameters": {"ContentType": "application/gzip"},
+        },
+    }
+    if ALFRED_AUDIT_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # A rerun after a crash writes the same name again: the same events, so overwriting is right.
+        "OPTIONS": {"location": ALFRED_AUDIT_ARCHIVE_DIR, "allow_overwrite": True},
+    }
+)
 
 # --- who may talk: admin login, rate limits (README "Who may talk") ---
 
@@ -304,6 +344,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "alfred-sweep": {"task": "alfred.tasks.sweep_stuck", "schedule": 60.0},
     "alfred-rotate-tokens": {"task": "alfred.tasks.rotate_tokens", "schedule": ALFRED_TOKEN_CHECK_EVERY_SECONDS},
+    # Nightly, at a quiet hour (UTC): audit events out to the archive, old archives and strangers' messages gone.
+    "alfred-audit-archive": {"task": "alfred.tasks.audit_archive", "schedule": crontab(hour=3, minute=17)},
 }
 
 REST_FRAMEWORK = {
