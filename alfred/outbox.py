@@ -1,6 +1,6 @@
 """The outbox: the last stage. Replies and notices are rows (``queued → sending → sent → delivered → read``
-or ``failed``), sent by a task that claims its row with a conditional UPDATE before calling the provider,
-so a row is sent at most once, and that retries only what the channel calls transient.
+or ``failed``), sent by a task that claims its row (a locked read and an update in one transaction) before calling the
+provider, so a row is sent at most once, and that retries only what the channel calls transient.
 """
 
 import logging
@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from alfred.audit import MESSAGE_OUTBOUND, audit_record, member_actor
@@ -89,12 +88,21 @@ class SendOutcome:
 def outbound_send(message_id: int) -> SendOutcome:
     """Send one outbox row exactly once: claim it, call the provider, record the outcome."""
     now = timezone.now()
-    claimed = Message.objects.filter(id=message_id, direction=Direction.OUTBOUND, status=Status.QUEUED).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return SendOutcome(sent=False)
-    message = Message.objects.select_related("conversation", "reply_to").get(id=message_id)
+    # The claim and the read that the send needs commit together: once "sending" is committed nothing else
+    # touches the database before the provider call. A database failure before the commit leaves the row
+    # queued (the sweeper sends it later); "sending" then means the provider may really have been called,
+    # which is the one case the sweeper must never send again.
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("conversation", "reply_to")
+            .filter(id=message_id, direction=Direction.OUTBOUND, status=Status.QUEUED)
+            .first()
+        )
+        if message is None:
+            return SendOutcome(sent=False)
+        message.status, message.claimed_at, message.attempts = Status.SENDING, now, message.attempts + 1
+        message.save(update_fields=["status", "claimed_at", "attempts"])
     try:
         channel = get_channel(message.channel)
     except LookupError as exc:

@@ -2,6 +2,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from alfred import handling
@@ -243,6 +244,44 @@ def test_transient_send_errors_are_retried_and_the_message_goes_out_once(member,
     assert test_channel.calls == 3
     assert message.status == Status.SENT and message.provider_message_id == f"provider-{message.pk}"
     assert message.attempts == 3
+
+
+class DatabaseGoesAway:
+    """A database that fails its Nth statement (counted from when the wrapper is installed): Django's
+    execute wrapper, so the failure comes from the database layer exactly where a real outage would."""
+
+    def __init__(self, fail_at: int) -> None:
+        self.fail_at, self.statements = fail_at, 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.statements += 1
+        if self.statements == self.fail_at:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+
+@pytest.mark.django_db
+def test_a_database_failure_before_the_provider_call_never_loses_the_reply(member, test_channel):
+    # Every statement outbound_send runs before it calls the provider may be the one that fails. After
+    # any such failure the row must be either still queued (the sweeper sends it) or really sent: a row
+    # left "sending" with no call made is lost, since the sweeper never resends an interrupted send.
+    statements_before_send = 0
+    for fail_at in range(1, 8):
+        test_channel.calls = 0
+        message = outbound_row(member)
+        outage = DatabaseGoesAway(fail_at)
+        try:
+            with connection.execute_wrapper(outage):
+                outbound_send(message.pk)
+        except OperationalError:
+            pass
+        message.refresh_from_db()
+        if test_channel.calls == 0:
+            statements_before_send = fail_at
+            assert message.status == Status.QUEUED, f"statement {fail_at} failed: row left {message.status}"
+        else:
+            break
+    assert statements_before_send >= 1  # the loop did reach a failure before the provider call
 
 
 @pytest.mark.django_db
