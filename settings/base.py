@@ -341,6 +341,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fix-up closes every database connection before and after each task, so each task paid
+# for a new Postgres connection (two per message). A reuse count it never reaches turns that off;
+# settings/celery.py treats each task as Django treats a request instead (CONN_MAX_AGE, health checks).
+CELERY_DB_REUSE_MAX = 10**9
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "alfred-sweep": {"task": "alfred.tasks.sweep_stuck", "schedule": 60.0},
     "alfred-rotate-tokens": {"task": "alfred.tasks.rotate_tokens", "schedule": ALFRED_TOKEN_CHECK_EVERY_SECONDS},

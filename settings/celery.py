@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
 
@@ -26,3 +26,16 @@ def refuse_to_start_beat(**kwargs: object) -> None:
     from alfred.boot import BEAT, exit_unless_booted
 
     exit_unless_booted(BEAT)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def database_connections_like_a_request(sender: object = None, **kwargs: object) -> None:
+    """Around each task, what Django does around each request: keep the thread's connection for
+    ``CONN_MAX_AGE`` and drop it only when it is broken (a restarted Postgres) or too old."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()

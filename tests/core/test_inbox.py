@@ -357,3 +357,39 @@ def test_the_inbox_statement_names_every_column_of_both_tables():
     assert set(MESSAGE_COLUMNS) == columns(Message)
     assert f"INSERT INTO {Conversation._meta.db_table} " in INBOX_INSERT
     assert f"INSERT INTO {Message._meta.db_table} " in INBOX_INSERT
+
+
+def postgres_sessions_opened() -> int:
+    """Sessions ever opened to the test database (Postgres counts them per database since version 14)."""
+    from django.db import connection as test_connection
+
+    with test_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_keeps_its_database_connection_across_tasks(member, celery_worker_thread):
+    # Celery's Django fix-up used to close the connection around every task: two new Postgres connections
+    # per message. Now the worker keeps its connection as a web thread does (CONN_MAX_AGE).
+    from alfred.publisher import publisher
+
+    record(member, provider_id="wamid.warm-up")  # the worker thread opens its connection once
+    assert publisher.flush()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and Message.objects.filter(status=Status.SENT).count() < 1:
+        time.sleep(0.05)
+    before = postgres_sessions_opened()
+
+    for n in range(10):
+        record(member, provider_id=f"wamid.connections.{n}")
+        assert publisher.flush()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and Message.objects.filter(status=Status.SENT).count() < n + 2:
+            time.sleep(0.05)
+
+    assert Message.objects.filter(direction=Direction.OUTBOUND, status=Status.SENT).count() == 11
+    opened = postgres_sessions_opened() - before
+    print(f"new Postgres sessions for 10 messages: {opened}")
+    assert opened <= 1, f"{opened} new connections for 10 messages handled by one worker"
