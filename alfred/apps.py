@@ -8,7 +8,7 @@ class AlfredConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib import admin
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
         from alfred import checks  # noqa: F401  (registers the system checks)
         from alfred.audit import admin_log_entries_audited
@@ -21,6 +21,12 @@ class AlfredConfig(AppConfig):
             post_delete.connect(members.clear, sender=model, dispatch_uid=f"alfred.members.delete.{model.__name__}")
 
         admin_log_entries_audited()
+
+        from alfred.rls import protect_after_migrate
+
+        # Every migrate (and test flush) ends with each Alfred table under row-level security, whichever app
+        # created it; once per migrate, not once per app.
+        post_migrate.connect(protect_after_migrate, sender=self, dispatch_uid="alfred.rls.protect")
 
         title = f"Alfred · {settings.INSTANCE.title()}"
         admin.site.site_header = title

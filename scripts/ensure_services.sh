@@ -32,7 +32,16 @@ fi
 # The work inbox tests start their own dovecot (tests/work_skills/dovecot.py): only the binary is needed here.
 command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
 
-# Tests connect as postgres (trust auth); row-level security tests need an ordinary role as well.
+# The suite connects as alfred_app, an ordinary role (trust auth on loopback), never as postgres.
 psql -h 127.0.0.1 -U postgres -qtAc "SELECT 1 FROM pg_roles WHERE rolname='alfred_app'" | grep -q 1 ||
   psql -h 127.0.0.1 -U postgres -qc "CREATE ROLE alfred_app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'alfred_app'"
+# Row-level security (README "Isolation" 3): the suite runs as alfred_app, which creates its test databases
+# (CREATEDB) and so owns them and their tables; row-level security is forced, so owning them bypasses nothing.
+psql -h 127.0.0.1 -U postgres -qc "ALTER ROLE alfred_app LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB"
+# A test database left by a run as postgres could not be dropped and recreated by alfred_app.
+for db in "test_alfred_home${ALFRED_TEST_SUFFIX:-}" "test_alfred_biz${ALFRED_TEST_SUFFIX:-}"; do
+  if psql -h 127.0.0.1 -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='$db' AND pg_get_userbyid(datdba) <> 'alfred_app'" | grep -q 1; then
+    psql -h 127.0.0.1 -U postgres -qc "ALTER DATABASE \"$db\" OWNER TO alfred_app"
+  fi
+done
 echo "services: postgres and redis up, dovecot installed"

@@ -22,13 +22,14 @@ DJANGO_SETTINGS_MODULE=settings.home .venv/bin/mypy . || status=1
 # ALFRED_TEST_REDIS_HOME / ALFRED_TEST_REDIS_BIZ (Redis database numbers).
 suffix=${ALFRED_TEST_SUFFIX:-}
 read -r -a PYTEST_ARGS <<< "${PYTEST_ADDOPTS_EXTRA:-}"
+# As alfred_app, an ordinary role (no superuser, no BYPASSRLS): row-level security holds for the suite too.
 run() {  # run INSTANCE REDIS_DB PATHS...
   local instance=$1 db=$2; shift 2
   local paths=()
   for p in "$@"; do [ -e "$p" ] && paths+=("$p"); done
   echo "=== settings.$instance: ${paths[*]}"
   INSTANCE=$instance DJANGO_SETTINGS_MODULE=settings.$instance \
-  DATABASE_URL=postgres://postgres@127.0.0.1:5432/alfred_$instance$suffix \
+  DATABASE_URL=postgres://alfred_app:alfred_app@127.0.0.1:5432/alfred_$instance$suffix \
   REDIS_URL=redis://127.0.0.1:6379/$db \
     $PY -m pytest "${paths[@]}" "${PYTEST_ARGS[@]}" || status=$?
 }

@@ -255,6 +255,9 @@ if (
     )
 
 # --- isolation: database row-level security and Redis users (README "Isolation" 3) ---
+# The boot check refuses a Postgres connection as a superuser or BYPASSRLS role, or an Alfred table without
+# row-level security (alfred/rls.py). For local work against such a database only: set this to 1.
+ALFRED_ALLOW_UNPROTECTED_DATABASE: bool = env.bool("ALFRED_ALLOW_UNPROTECTED_DATABASE", default=False)
 
 # --- isolation: egress guard and logs (README "Isolation" 4, 5) ---
 
@@ -376,6 +379,10 @@ def instance_settings(instance: str) -> dict[str, Any]:
         else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / f"alfred-{instance}.sqlite3"}
     }
     databases["default"].setdefault("CONN_MAX_AGE", 60)
+    if databases["default"]["ENGINE"].endswith(("postgresql", "postgis")):
+        # Row-level security (alfred/rls.py): every connection, pooled or not, says which instance it is.
+        options = databases["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c alfred.instance={instance}".strip()
     databases["default"]["CONN_HEALTH_CHECKS"] = True
     if REDIS_URL:
         caches = {
