@@ -50,7 +50,7 @@ def main() -> None:
         from alfred.boot import COMMAND, instance_boot
 
         try:
-            instance_boot(COMMAND)
+            instance_boot(COMMAND, command=command)
         except SystemCheckError as refusal:
             sys.stderr.write(f"Refusing to run '{command}': {refusal}\n")
             sys.exit(1)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 
 from alfred.checks import assert_startup_checks
+from alfred.rls import check_row_level_security
 from alfred.stamp import check_database_stamp, check_redis_stamp, database_stamp
 
 logger = logging.getLogger(__name__)
@@ -28,8 +29,9 @@ COMMAND = "command"
 _booted_as: list[str] = []
 
 
-def instance_boot(entry_point: str) -> None:
-    """Refuse to start on a mixed-up configuration; called once per process by each entry point."""
+def instance_boot(entry_point: str, *, command: str = "") -> None:
+    """Refuse to start on a mixed-up configuration; called once per process by each entry point (``command``:
+    the management command's name)."""
     if _booted_as:
         return
     try:
@@ -38,6 +40,8 @@ def instance_boot(entry_point: str) -> None:
         # Layer 3, data: the database and Redis must be stamped for this instance (or be new).
         check_database_stamp(settings.INSTANCE)
         check_redis_stamp(settings.INSTANCE)
+        # Row-level security: no superuser or BYPASSRLS role, every table protected (migrate protects them).
+        check_row_level_security(settings.INSTANCE, tables=command != "migrate")
     except Exception as refusal:
         _record_refusal(entry_point, refusal)
         raise

@@ -141,6 +141,22 @@ def role_problems(connection: BaseDatabaseWrapper, instance: str) -> list[str]:
     return problems
 
 
+def _by_problem(tables: dict[str, list[str]], shown: int = 6) -> list[str]:
+    """One line per kind of problem with the tables that have it: a database migrated before row-level security
+    existed has every table unprotected, and the operator needs the fix, not thirty repeats."""
+    tables_with: dict[str, list[str]] = {}
+    for name, found in tables.items():
+        for problem in found:
+            tables_with.setdefault(problem, []).append(name)
+    lines = []
+    for problem, names in tables_with.items():
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        lines.append(
+            f"{problem} on {len(names)} table{'s' if len(names) > 1 else ''}: {', '.join(names[:shown])}{more}"
+        )
+    return lines
+
+
 def check_row_level_security(instance: str, *, tables: bool = True) -> None:
     """At boot, outside embedded mode, on Postgres: refuse a superuser or BYPASSRLS connection and (unless
     ``tables`` is False, for ``migrate``, which protects them) an Alfred table without this instance's policy.
@@ -152,8 +168,7 @@ def check_row_level_security(instance: str, *, tables: bool = True) -> None:
     try:
         problems = role_problems(connection, instance)
         if tables:
-            unprotected = table_problems(connection, instance)
-            problems += [f"table {name}: {', '.join(found)}" for name, found in unprotected.items()]
+            problems += _by_problem(table_problems(connection, instance))
     except DatabaseError as exc:
         # As with the stamp: a database down at start is the webhook's 503 to handle; the next start checks.
         logger.warning("database unreachable at start (%s): row-level security was not checked", type(exc).__name__)

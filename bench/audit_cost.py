@@ -35,7 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=500, help="messages per variant (at most 20,000)")
     parser.add_argument("--archive-events", type=int, default=50_000, help="events to archive (at most 500,000)")
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://alfred_app:alfred_app@127.0.0.1:5432")
+    )
     args = parser.parse_args()
     if not 0 < args.messages <= 20_000:
         raise SystemExit("refusing: keep the bench bounded (1–20,000 messages)")

@@ -25,7 +25,9 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lookups", type=int, default=5000, help="lookups per variant (at most 50,000)")
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://alfred_app:alfred_app@127.0.0.1:5432")
+    )
     args = parser.parse_args()
     if not 0 < args.lookups <= 50_000:
         raise SystemExit("refusing: keep the bench bounded (1–50,000 lookups)")

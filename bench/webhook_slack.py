@@ -232,7 +232,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="closed-loop rounds, bare and Slack in turn")
     parser.add_argument("--clients", type=int, default=8, help="connections in the closed loop")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (fly/start.sh: 4)")
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://alfred_app:alfred_app@127.0.0.1:5432")
+    )
     # Not webhook_whatsapp's /15: the two benches may run at once and each flushes its own database.
     parser.add_argument("--redis", default=os.environ.get("BENCH_SLACK_REDIS", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()

@@ -264,7 +264,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="connections in the closed loop")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (fly/start.sh: 4)")
     parser.add_argument("--with-worker", action="store_true", help="also run the Celery worker (+beat) as deployed")
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://alfred_app:alfred_app@127.0.0.1:5432")
+    )
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15"))
     args = parser.parse_args()
     if args.rate * args.duration > 10_000 or args.duration > 60 or args.saturate * args.rounds > 60:
