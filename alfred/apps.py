@@ -22,6 +22,10 @@ class AlfredConfig(AppConfig):
 
         admin_log_entries_audited()
 
+        from alfred.metrics import connect_signals
+
+        connect_signals()
+
         title = f"Alfred · {settings.INSTANCE.title()}"
         admin.site.site_header = title
         admin.site.site_title = title
