@@ -41,7 +41,8 @@ fmt: $(VENV)/.dev ## Format and auto-fix
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-serve: $(VENV)/.dev ## Web + worker + beat for INSTANCE=home|biz against DATABASE_URL/REDIS_URL
+serve: $(VENV)/.dev ## Migrate, then web + worker + beat for INSTANCE=home|biz against DATABASE_URL/REDIS_URL
+	INSTANCE=$(INSTANCE) $(PY) manage.py migrate --noinput --settings=settings.$(INSTANCE)
 	INSTANCE=$(INSTANCE) bash fly/start.sh $(INSTANCE)
 
 bench: $(VENV)/.dev ## Run the benchmarks in bench/ and print their figures

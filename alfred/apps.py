@@ -28,6 +28,10 @@ class AlfredConfig(AppConfig):
         # created it; once per migrate, not once per app.
         post_migrate.connect(protect_after_migrate, sender=self, dispatch_uid="alfred.rls.protect")
 
+        from alfred.metrics import connect_signals
+
+        connect_signals()
+
         title = f"Alfred · {settings.INSTANCE.title()}"
         admin.site.site_header = title
         admin.site.site_title = title

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from alfred.audit import TOOL_WRITE, audit_record, database_writes, member_actor
 from alfred.content import OutboundContent
+from alfred.metrics import tool_called
 from alfred.models import ToolCall
 from alfred.registry import Intent, ToolContext, ToolResult, get_registry
 
@@ -27,12 +28,13 @@ def tool_execute(*, ctx: ToolContext, intent: Intent, call_id: str) -> ToolCall:
     one = registry.tools.get(intent.tool)
     if one is None:
         result, ok = ToolResult(text=f"Unknown tool {intent.tool!r}", ok=False), False
-        return _record(ctx, intent, call_id, result, ok, started)
+        return _record(ctx, intent, call_id, result, ok, started, outcome="unknown_tool")
     try:
         arguments = one.arguments.model_validate(intent.args)
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        return _record(ctx, intent, call_id, ToolResult(text=f"Invalid arguments: {errors}", ok=False), False, started)
+        result = ToolResult(text=f"Invalid arguments: {errors}", ok=False)
+        return _record(ctx, intent, call_id, result, False, started, outcome="invalid_args")
     try:
         with transaction.atomic():
             with database_writes() as writes:
@@ -66,7 +68,13 @@ def tool_execute(*, ctx: ToolContext, intent: Intent, call_id: str) -> ToolCall:
             return ToolCall.objects.get(message=ctx.message, call_id=call_id)
 
 
-def _record(ctx: ToolContext, intent: Intent, call_id: str, result: ToolResult, ok: bool, started: float) -> ToolCall:
+def _record(
+    ctx: ToolContext, intent: Intent, call_id: str, result: ToolResult, ok: bool, started: float, *, outcome: str = ""
+) -> ToolCall:
+    # A name the model made up is not a series of its own: unknown tools are counted together.
+    tool_called(
+        tool="unknown" if outcome == "unknown_tool" else intent.tool, outcome=outcome or ("ok" if ok else "error")
+    )
     return ToolCall.objects.create(
         message=ctx.message,
         call_id=call_id,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from alfred.answer import Answer
 from alfred.audit import MESSAGE_INBOUND, audit_record, member_actor
 from alfred.channels import get_channel
+from alfred.metrics import message_counted
 from alfred.models import Direction, Message, Status
 from alfred.outbox import conversation_reply
 from alfred.publisher import row_task
@@ -57,12 +58,18 @@ def message_handle(message_id: int) -> None:
     except Exception as exc:
         logger.exception("message %s: handling failed", message.pk)
         with transaction.atomic():
-            if _finish(message, status=Status.FAILED, path="", error=f"{type(exc).__name__}: handling failed"):
+            finished = _finish(message, status=Status.FAILED, path="", error=f"{type(exc).__name__}: handling failed")
+            if finished:
                 conversation_reply(inbound=message, text=apology(message.language))
+        if finished:
+            message_counted(channel=message.channel, direction=Direction.INBOUND, status=Status.FAILED)
         return
     with transaction.atomic():
-        if _finish(message, status=answer.status, path=answer.path, error=answer.error) and answer.text:
+        finished = _finish(message, status=answer.status, path=answer.path, error=answer.error)
+        if finished and answer.text:
             conversation_reply(inbound=message, text=answer.text, kind=answer.kind, content=answer.content)
+    if finished:
+        message_counted(channel=message.channel, direction=Direction.INBOUND, status=answer.status)
 
 
 def inbound_prepare(message: Message) -> Answer | None:

@@ -16,6 +16,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from alfred.handling import message_handle_task
+from alfred.metrics import message_counted
 from alfred.models import Conversation, Direction, Member, Message, Status
 from alfred.publisher import enqueue_on_commit
 
@@ -97,6 +98,11 @@ def message_record_inbound(**fields: Unpack[InboundFields]) -> int | None:
     message_id = _insert_postgres(db, values) if db.vendor == "postgresql" else _insert_portable(values)
     if message_id is not None:
         enqueue_on_commit(message_handle_task, message_id)
+        channel = fields["channel"]
+        # Counted once the row is committed: a webhook whose transaction rolls back (503) stored nothing.
+        transaction.on_commit(
+            lambda: message_counted(channel=channel, direction=Direction.INBOUND, status=Status.RECEIVED)
+        )
     return message_id
 
 

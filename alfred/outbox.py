@@ -16,6 +16,7 @@ from alfred.audit import MESSAGE_OUTBOUND, audit_record, member_actor
 from alfred.channels import SendError, get_channel
 from alfred.content import NO_CONTENT, OutboundContent
 from alfred.members import conversation_for, member_reach
+from alfred.metrics import credential_rejected, message_counted, outbound_failed, reply_sent
 from alfred.models import Conversation, Direction, Member, Message, Status
 from alfred.publisher import enqueue_on_commit, row_task
 
@@ -107,12 +108,17 @@ def outbound_send(message_id: int) -> SendOutcome:
         channel = get_channel(message.channel)
     except LookupError as exc:
         logger.error("outbound %s failed for good: %s", message.pk, exc)
+        outbound_failed(channel=message.channel, code="config", final=True)
         return _settle(message, status=Status.FAILED, error=str(exc), error_code="config")
     try:
         provider_id = channel.get_sender().send(message)
     except SendError as exc:
         policy = channel.send_policy
-        if exc.permanent or message.attempts >= settings.ALFRED_OUTBOUND_MAX_ATTEMPTS:
+        final = exc.permanent or message.attempts >= settings.ALFRED_OUTBOUND_MAX_ATTEMPTS
+        outbound_failed(channel=message.channel, code=exc.code, final=final)
+        if exc.code in policy.alert_codes:
+            credential_rejected(channel=message.channel, code=exc.code)
+        if final:
             log = logger.error if exc.code in policy.alert_codes else logger.warning
             log("outbound %s failed for good: %s (code %s)", message.pk, exc.reason, exc.code or "-")
             return _settle(message, status=Status.FAILED, error=exc.reason, error_code=exc.code)
@@ -149,4 +155,8 @@ def _settle(message: Message, *, status: str, error_code: str, **fields: Any) ->
             reply_to=message.reply_to_id,
             attempts=message.attempts,
         )
+    message_counted(channel=message.channel, direction=Direction.OUTBOUND, status=status)
+    inbound = message.reply_to
+    if status == Status.SENT and inbound is not None:
+        reply_sent(channel=message.channel, path=inbound.path, received_at=inbound.created_at, sent_at=timezone.now())
     return SendOutcome(sent=status == Status.SENT)

@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from alfred.channels import channel_descriptions
 from alfred.health import HealthView
+from alfred.metrics import metrics_view
 
 
 def health_checks() -> list[Any]:
@@ -45,6 +46,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", HealthView.as_view(checks=health_checks()), name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # No trailing slash: the path every Prometheus scrape config defaults to.
+    path("metrics", metrics_view, name="metrics"),
 ]
 urlpatterns += [path("", include(description.urls)) for description in channel_descriptions() if description.urls]
 urlpatterns += [path("api/", include(module)) for module in skill_api_modules()]

