@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class AlfredConfig(AppConfig):
@@ -7,7 +6,6 @@ class AlfredConfig(AppConfig):
     verbose_name = "Alfred"
 
     def ready(self) -> None:
-        from django.contrib import admin
         from django.db.models.signals import post_delete, post_save
 
         from alfred import checks  # noqa: F401  (registers the system checks)
@@ -21,8 +19,3 @@ class AlfredConfig(AppConfig):
             post_delete.connect(members.clear, sender=model, dispatch_uid=f"alfred.members.delete.{model.__name__}")
 
         admin_log_entries_audited()
-
-        title = f"Alfred · {settings.INSTANCE.title()}"
-        admin.site.site_header = title
-        admin.site.site_title = title
-        admin.site.index_title = "Administration"

@@ -48,7 +48,8 @@ ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["*"] if DEV_MODE e
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with Alfred's site: per-instance look, index grouped by skill, dashboard.
+    "alfred.admin_site.AlfredAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
