@@ -19,3 +19,9 @@ class AlfredConfig(AppConfig):
             post_delete.connect(members.clear, sender=model, dispatch_uid=f"alfred.members.delete.{model.__name__}")
 
         admin_log_entries_audited()
+
+        from axes.signals import user_locked_out
+
+        from alfred.admin_login import lockout_audited
+
+        user_locked_out.connect(lockout_audited, dispatch_uid="alfred.admin_login.lockout_audited")
