@@ -102,6 +102,15 @@ class ItemAdmin(admin.ModelAdmin):
     readonly_fields = ("normalised_name", "added_at", "bought_at", "bought_by")
     actions = ["mark_bought", "clear_bought"]
 
+    def save_model(self, request: HttpRequest, obj: Item, form: Any, change: bool) -> None:
+        # An item added here is filed like one added by chat: in its aisle, by the admin user's member.
+        if not change:
+            if obj.aisle is None:
+                obj.aisle = selectors.aisle_for(obj.name)
+            if obj.added_by is None:
+                obj.added_by = getattr(request.user, "member", None)
+        super().save_model(request, obj, form, change)
+
     @admin.action(description=_("Mark as bought"))
     def mark_bought(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
         done = grocery_items_mark_bought(items=list(queryset), member=getattr(request.user, "member", None))

@@ -32,7 +32,10 @@ fi
 # The work inbox tests start their own dovecot (tests/work_skills/dovecot.py): only the binary is needed here.
 command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
 
+# The admin's browser tests (tests/browser) drive Debian's Chromium through Playwright; a browser is never downloaded.
+command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || apt_install chromium
+
 # Tests connect as postgres (trust auth); row-level security tests need an ordinary role as well.
 psql -h 127.0.0.1 -U postgres -qtAc "SELECT 1 FROM pg_roles WHERE rolname='alfred_app'" | grep -q 1 ||
   psql -h 127.0.0.1 -U postgres -qc "CREATE ROLE alfred_app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'alfred_app'"
-echo "services: postgres and redis up, dovecot installed"
+echo "services: postgres and redis up, dovecot and chromium installed"
