@@ -11,6 +11,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
+from alfred.admin_site import LLM, MESSAGES, PEOPLE, SECURITY
 from alfred.channels import channel_descriptions
 from alfred.models import (
     AuditEvent,
@@ -43,10 +44,12 @@ class MemberAddressInline(admin.TabularInline):
 
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
+    admin_section = PEOPLE
     list_display = ("name", "language", "timezone", "is_admin", "is_active", "addresses_shown")
     list_filter = ("language", "is_admin", "is_active")
     search_fields = ("name", "addresses__address")
     inlines = [MemberAddressInline]
+    actions = ["activate", "deactivate"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).prefetch_related("addresses")
@@ -55,9 +58,29 @@ class MemberAdmin(admin.ModelAdmin):
     def addresses_shown(self, obj: Member) -> str:
         return ", ".join(str(address) for address in obj.addresses.all())
 
+    @admin.action(description="Let the selected members talk to Alfred again")
+    def activate(self, request: HttpRequest, queryset: Any) -> None:
+        self.set_active(request, queryset, active=True)
+
+    @admin.action(description="Stop the selected members (they are then treated as strangers)")
+    def deactivate(self, request: HttpRequest, queryset: Any) -> None:
+        self.set_active(request, queryset, active=False)
+
+    def set_active(self, request: HttpRequest, queryset: Any, *, active: bool) -> None:
+        # One save per member, not an update(): the save signal empties the who-is-this cache, and each
+        # change is logged (and so audited) like an edit made on the member's page.
+        changed = 0
+        for member in queryset.exclude(is_active=active):
+            member.is_active = active
+            member.save(update_fields=["is_active"])
+            self.log_change(request, member, [{"changed": {"fields": ["is_active"]}}])
+            changed += 1
+        self.message_user(request, f"{changed} member(s) {'activated' if active else 'deactivated'}.")
+
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
+    admin_section = MESSAGES
     list_display = ("__str__", "member", "last_inbound_at", "created_at")
     list_filter = ("channel",)
     search_fields = ("external_id", "member__name")
@@ -92,6 +115,8 @@ class LLMCompletionInline(admin.TabularInline):
 class MessageAdmin(admin.ModelAdmin):
     """The message log: read-only, because it is the record of what happened."""
 
+    admin_section = MESSAGES
+
     list_display = ("id", "created_at", "direction", "channel", "sender", "short_text", "status", "path", "error_code")
     list_filter = ("status", "path", "channel", "direction", "kind", "proactive")
     search_fields = ("text", "provider_message_id", "sender__name", "error")
@@ -124,6 +149,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(LLMCompletion)
 class LLMCompletionAdmin(ReadOnlyAdmin):
     """Every call to the LLM endpoint, with its cost; "Usage per day" sums them against the budget."""
+
+    admin_section = LLM
 
     list_display = ("created_at", "kind", "message", *COMPLETION_FIGURES)
     list_filter = ("kind", "ok", "model")
@@ -169,6 +196,8 @@ class LLMCompletionAdmin(ReadOnlyAdmin):
 class PendingActionAdmin(ReadOnlyAdmin):
     """Destructive actions the LLM proposed, and what the user answered."""
 
+    admin_section = LLM
+
     list_display = ("created_at", "member", "tool", "args", "status", "resolved_at")
     list_filter = ("status", "tool")
     search_fields = ("tool", "member__name")
@@ -178,6 +207,10 @@ class PendingActionAdmin(ReadOnlyAdmin):
 class CredentialAdmin(ReadOnlyAdmin):
     """The stored provider tokens: how old they are and when they expire, never their values (the encrypted
     columns are in no list, form or page). Replacing one is done in the environment or by rotate_tokens."""
+
+    admin_section = SECURITY
+    list_filter = ("provider",)
+    search_fields = ("provider",)
 
     list_display = ("provider", "age", "expires_in", "issued_at", "expires_at", "rotated_at", "checked_at")
     fields = readonly_fields = list_display
@@ -202,6 +235,8 @@ class CredentialAdmin(ReadOnlyAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail: read-only and not deletable here (events leave only through the nightly archive)."""
+
+    admin_section = SECURITY
 
     list_display = ("at", "action", "actor", "target", "detail")
     list_filter = ("action", "actor", "at")

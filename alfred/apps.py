@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class AlfredConfig(AppConfig):
@@ -7,7 +6,6 @@ class AlfredConfig(AppConfig):
     verbose_name = "Alfred"
 
     def ready(self) -> None:
-        from django.contrib import admin
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from alfred import checks  # noqa: F401  (registers the system checks)
@@ -32,7 +30,8 @@ class AlfredConfig(AppConfig):
 
         connect_signals()
 
-        title = f"Alfred · {settings.INSTANCE.title()}"
-        admin.site.site_header = title
-        admin.site.site_title = title
-        admin.site.index_title = "Administration"
+        from axes.signals import user_locked_out
+
+        from alfred.admin_login import lockout_audited
+
+        user_locked_out.connect(lockout_audited, dispatch_uid="alfred.admin_login.lockout_audited")

@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from alfred.admin_site import MESSAGES
 from channels_wa.models import StatusEvent
 
 
 @admin.register(StatusEvent)
 class StatusEventAdmin(admin.ModelAdmin):
     """WhatsApp's delivery reports, read-only: a failed send shows Meta's error code and title here."""
+
+    admin_section = MESSAGES
+    date_hierarchy = "received_at"
 
     list_display = ("received_at", "provider_message_id", "status", "error_code", "error_title", "message")
     list_filter = ("status", "error_code")

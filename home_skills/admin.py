@@ -9,11 +9,14 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework.authtoken.models import Token
 
 from alfred.admin import MemberAdmin
+from alfred.admin_site import Section
+from alfred.dashboard import Card, Line, card, changelist
 from alfred.models import Member
 from home_skills import selectors
 from home_skills.models import (
@@ -30,6 +33,9 @@ from home_skills.models import (
 )
 from home_skills.services.chores import chore_complete
 from home_skills.services.lists import grocery_bought_clear, grocery_items_mark_bought
+
+SHOPPING = Section(_("Shopping lists"), 10)
+CHORES = Section(_("Chores"), 20)
 
 # Item names are TextFields (any length is kept) but read as one line.
 ONE_LINE_NAMES: "dict[type[models.Field[Any, Any]], dict[str, Any]]" = {
@@ -52,7 +58,9 @@ class ItemInline(admin.TabularInline):
 
 @admin.register(ShoppingList)
 class ShoppingListAdmin(admin.ModelAdmin):
+    admin_section = SHOPPING
     list_display = ("name", "is_default", "aliases", "to_buy", "bought")
+    list_filter = ("is_default",)
     search_fields = ("name", "aliases")
     inlines = [ItemInline]
     actions = ["clear_bought"]
@@ -84,6 +92,7 @@ class ShoppingListAdmin(admin.ModelAdmin):
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
+    admin_section = SHOPPING
     list_display = ("name", "quantity", "unit", "shopping_list", "aisle", "state", "added_by", "added_at", "bought_at")
     list_filter = ("shopping_list", "aisle", "state", ("bought_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "note", "normalised_name")
@@ -92,6 +101,15 @@ class ItemAdmin(admin.ModelAdmin):
     formfield_overrides = ONE_LINE_NAMES
     readonly_fields = ("normalised_name", "added_at", "bought_at", "bought_by")
     actions = ["mark_bought", "clear_bought"]
+
+    def save_model(self, request: HttpRequest, obj: Item, form: Any, change: bool) -> None:
+        # An item added here is filed like one added by chat: in its aisle, by the admin user's member.
+        if not change:
+            if obj.aisle is None:
+                obj.aisle = selectors.aisle_for(obj.name)
+            if obj.added_by is None:
+                obj.added_by = getattr(request.user, "member", None)
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Mark as bought"))
     def mark_bought(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
@@ -113,6 +131,7 @@ class AisleKeywordInline(admin.TabularInline):
 
 @admin.register(Aisle)
 class AisleAdmin(admin.ModelAdmin):
+    admin_section = SHOPPING
     list_display = ("name_en", "name_es", "emoji", "position")
     list_editable = ("position",)
     search_fields = ("name_en", "name_es", "keywords__keyword")
@@ -121,6 +140,7 @@ class AisleAdmin(admin.ModelAdmin):
 
 @admin.register(AisleKeyword)
 class AisleKeywordAdmin(admin.ModelAdmin):
+    admin_section = SHOPPING
     list_display = ("keyword", "aisle")
     list_filter = ("aisle",)
     search_fields = ("keyword",)
@@ -145,6 +165,7 @@ class ChoreCompletionInline(admin.TabularInline):
 
 @admin.register(Chore)
 class ChoreAdmin(admin.ModelAdmin):
+    admin_section = CHORES
     list_display = ("title", "aliases", "recurrence", "strategy", "assignee_names", "current_assignee", "next_due")
     list_filter = ("is_active", "strategy", "basis", "current_assignee")
     search_fields = ("title", "aliases")
@@ -180,6 +201,7 @@ class ChoreAdmin(admin.ModelAdmin):
 
 @admin.register(ChoreCompletion)
 class ChoreCompletionAdmin(admin.ModelAdmin):
+    admin_section = CHORES
     list_display = ("chore", "kind", "member", "assignee", "due_date", "completed_at")
     list_filter = ("kind", "chore", "member")
     search_fields = ("chore__title", "member__name")
@@ -188,6 +210,7 @@ class ChoreCompletionAdmin(admin.ModelAdmin):
 
 @admin.register(ChoreReminder)
 class ChoreReminderAdmin(admin.ModelAdmin):
+    admin_section = CHORES
     list_display = ("member", "local_date", "message", "created_at")
     list_filter = ("member",)
     search_fields = ("member__name",)
@@ -196,6 +219,7 @@ class ChoreReminderAdmin(admin.ModelAdmin):
 
 @admin.register(ListChange)
 class ListChangeAdmin(admin.ModelAdmin):
+    admin_section = SHOPPING
     list_display = ("created_at", "member", "action", "shopping_list", "undone_at")
     list_filter = ("action", "member")
     search_fields = ("member__name",)
@@ -229,3 +253,51 @@ class HomeMemberAdmin(MemberAdmin):
 
 admin.site.unregister(Member)
 admin.site.register(Member, HomeMemberAdmin)
+
+
+# --- dashboard cards (alfred.dashboard) ---------------------------------------------------------------
+
+
+@card("chores_today", order=10, permission="home_skills.view_chore")
+def chores_due_today(request: HttpRequest) -> Card:
+    today = selectors.local_today(None)
+    due = selectors.chores_due_on(today, today=today)
+    lines = [
+        Line(
+            f"{chore.title} — {occurrence.assignee.name if occurrence.assignee else _('nobody')}"
+            + (f" ({_('overdue')})" if occurrence.day < today else ""),
+            reverse("admin:home_skills_chore_change", args=[chore.pk]),
+        )
+        for chore, occurrence in due[:8]
+    ]
+    return Card(
+        title=str(_("Chores due today")),
+        value=str(len(due)),
+        lines=lines,
+        url=changelist("home_skills.chore", f"is_active__exact=1&next_due__lte={today.isoformat()}"),
+        tone="" if due else "muted",
+    )
+
+
+@card("open_items", order=20, permission="home_skills.view_item")
+def open_items(request: HttpRequest) -> Card:
+    lists = (
+        ShoppingList.objects.annotate(open_count=Count("items", filter=Q(items__state=ItemState.OPEN)))
+        .filter(open_count__gt=0)
+        .order_by("-is_default", "name")
+    )
+    lines = [
+        Line(
+            f"{sl.name}: {sl.open_count}",
+            changelist("home_skills.item", f"shopping_list__id__exact={sl.pk}&state__exact=open"),
+        )
+        for sl in lists[:8]
+    ]
+    total = sum(sl.open_count for sl in lists)
+    return Card(
+        title=str(_("Open list items")),
+        value=str(total),
+        lines=lines,
+        url=changelist("home_skills.item", "state__exact=open"),
+        tone="" if total else "muted",
+    )

@@ -49,4 +49,7 @@ for db in "test_alfred_home${ALFRED_TEST_SUFFIX:-}" "test_alfred_biz${ALFRED_TES
     psql -h 127.0.0.1 -U postgres -qc "ALTER DATABASE \"$db\" OWNER TO alfred_app"
   fi
 done
-echo "services: postgres and redis up, dovecot installed"
+# The admin's browser tests (tests/browser) drive Debian's Chromium through Playwright; a browser is never downloaded.
+command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || apt_install chromium
+
+echo "services: postgres and redis up, dovecot and chromium installed"

@@ -43,7 +43,8 @@ run() {  # run INSTANCE REDIS_DB PATHS...
     $PY -m pytest "${paths[@]}" "${PYTEST_ARGS[@]}" || status=$?
 }
 
-run home "${ALFRED_TEST_REDIS_HOME:-1}" tests/core tests/home_skills tests/channels_wa
-run biz "${ALFRED_TEST_REDIS_BIZ:-2}" tests/core tests/work_skills tests/channels_slack
+# tests/browser: the admin in Chromium (Playwright), last, so its browser never runs beside other tests.
+run home "${ALFRED_TEST_REDIS_HOME:-1}" tests/core tests/home_skills tests/channels_wa tests/browser
+run biz "${ALFRED_TEST_REDIS_BIZ:-2}" tests/core tests/work_skills tests/channels_slack tests/browser
 echo "suite finished in $(( $(date +%s) - started ))s"
 exit $status

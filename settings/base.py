@@ -6,6 +6,7 @@ SQLite, inline tasks, local-memory cache, and development defaults for secrets. 
 must come from the environment.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,8 @@ ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["*"] if DEV_MODE e
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with Alfred's site: per-instance look, index grouped by skill, dashboard.
+    "alfred.admin_site.AlfredAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -330,6 +332,22 @@ STORAGES["audit"] = (
 )
 
 # --- who may talk: admin login, rate limits (README "Who may talk") ---
+# Admin login lockout (django-axes; alfred/admin_login.py): after ALFRED_ADMIN_LOGIN_FAILURES wrong passwords
+# for one username, or from one client address, logins are refused (429) for ALFRED_ADMIN_LOCKOUT_MINUTES; a
+# try during the lockout starts the wait again. Counts live in the database (axes' tables), so they hold across
+# processes and restarts.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT: int = env.int("ALFRED_ADMIN_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("ALFRED_ADMIN_LOCKOUT_MINUTES", default=30.0))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "alfred.admin_login.locked_out"
+AXES_CLIENT_IP_CALLABLE = "alfred.admin_login.client_ip"
+# The header a trusted proxy puts the client's address in (Fly.io: Fly-Client-IP); empty = the connection's
+# address. Only set it behind a proxy that overwrites the header, or anyone can pick their own address.
+ALFRED_CLIENT_IP_HEADER: str = env("ALFRED_CLIENT_IP_HEADER", default="")
 
 # --- observability: /metrics (README "Watching it") ---
 # The bearer token Prometheus sends to /metrics; unset = /metrics answers 404 (off).

@@ -192,3 +192,30 @@ def test_a_chore_made_in_the_admin_gets_its_first_due_date_and_someone_on_duty(a
     chore = Chore.objects.get(title="water the plants")
     assert str(chore.next_due) == "2025-01-12"  # the first Sunday from the anchor
     assert chore.current_assignee == family["Maria"]
+
+
+def dashboard_cards(page: str) -> dict[str, str]:
+    import re
+
+    pattern = r'<h3>(?:<a href="[^"]*">)?([^<]+)(?:</a>)?</h3>\s*<p class="alfred-value">([^<]+)</p>'
+    return dict(re.findall(pattern, page))
+
+
+def test_the_dashboard_shows_todays_chores_and_the_open_items(admin_client, family):
+    from home_skills import selectors
+
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "milk"}, {"name": "eggs"}])
+    tool_call(family["Ana"], "grocery_add", items=[{"name": "plasters"}], list="pharmacy")
+    today = selectors.local_today(None)
+    due = [chore.title for chore, _occurrence in selectors.chores_due_on(today, today=today)]
+
+    page = admin_client.get("/admin/").content.decode()
+    cards = dashboard_cards(page)
+
+    assert cards["Open list items"] == "3"
+    assert "groceries: 2" in page and "pharmacy: 1" in page
+    assert cards["Chores due today"] == str(len(due)) and "dishes" in due
+    assert "dishes — " in page
+    # Done today, it is no longer due today.
+    tool_call(family["Leo"], "chore_done", chore="dishes")
+    assert dashboard_cards(admin_client.get("/admin/").content.decode())["Chores due today"] == str(len(due) - 1)

@@ -99,3 +99,56 @@ def test_a_note_with_markup_is_shown_as_text_in_the_admin(admin_client):
     page = admin_client.get("/admin/work_skills/note/").content.decode()
 
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_the_dashboard_shows_the_deals_closing_this_month(admin_client):
+    import re
+
+    page = admin_client.get("/admin/").content.decode()
+    cards = dict(
+        re.findall(r'<h3>(?:<a href="[^"]*">)?([^<]+)(?:</a>)?</h3>\s*<p class="alfred-value">([^<]+)</p>', page)
+    )
+
+    # The demo has one open deal closing at the end of this month (Acme's, 12,000 EUR); the others close next
+    # month or are won.
+    assert cards["Deals closing this month"] == "1"
+    assert "12,000 EUR" in page and "Acme Corp — Acme platform licence" in page
+    assert "Chores" not in page and "Open list items" not in page
+
+
+def test_a_note_added_on_a_deals_page_is_on_its_company_too(admin_client, demo):
+    deal = Deal.objects.get(title="Acme platform licence")
+    demo.user = get_user_model().objects.get(username="root")
+    demo.save()
+    page = admin_client.get(f"/admin/work_skills/deal/{deal.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    data.update(
+        {
+            "company": deal.company_id,
+            "expected_close": deal.expected_close.isoformat(),
+            "amount": str(deal.amount),
+            "owner": deal.owner_id or "",
+            "notes-TOTAL_FORMS": "1",
+            "notes-INITIAL_FORMS": "0",
+            "notes-0-text": "Called, they want a discount",
+            "notes-0-created_at_0": "2026-12-01",
+            "notes-0-created_at_1": "10:00:00",
+        }
+    )
+    response = admin_client.post(f"/admin/work_skills/deal/{deal.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    note = Note.objects.get(text="Called, they want a discount")
+    assert (note.deal_id, note.company_id, note.author) == (deal.pk, deal.company_id, demo)
+
+
+def test_mark_won_moves_the_deal_and_is_logged(admin_client):
+    from django.contrib.admin.models import LogEntry
+
+    deal = Deal.objects.get(title="Acme platform licence")
+    admin_client.post("/admin/work_skills/deal/", {"action": "mark_won", "_selected_action": [deal.pk]})
+
+    deal.refresh_from_db()
+    assert deal.stage == "won"
+    assert LogEntry.objects.filter(object_id=str(deal.pk), change_message__contains="stage").exists()
