@@ -18,6 +18,7 @@ from alfred.answer import Answer
 from alfred.audit import MESSAGE_INBOUND, audit_record, member_actor
 from alfred.channels import get_channel
 from alfred.metrics import message_counted
+from alfred.liveness import claimant
 from alfred.models import Direction, Message, Status
 from alfred.outbox import conversation_reply
 from alfred.publisher import row_task
@@ -37,7 +38,7 @@ def inbound_claim(message_id: int) -> Message | None:
     claimed = (
         Message.objects.filter(id=message_id, direction=Direction.INBOUND)
         .filter(Q(status=Status.RECEIVED) | Q(status=Status.HANDLING, claimed_at__lt=lease_expired))
-        .update(status=Status.HANDLING, claimed_at=now)
+        .update(status=Status.HANDLING, claimed_at=now, claimed_by=claimant())
     )
     if not claimed:
         return None

@@ -136,6 +136,7 @@ MESSAGE_COLUMNS = {
     "attempts": "0",
     "next_attempt_at": "NULL",
     "claimed_at": "NULL",
+    "claimed_by": "''",
     "created_at": "%(created_at)s",
     "updated_at": "%(now)s",
     "handled_at": "NULL",

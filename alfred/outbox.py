@@ -4,17 +4,19 @@ provider, so a row is sent at most once, and that retries only what the channel 
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from alfred.audit import MESSAGE_OUTBOUND, audit_record, member_actor
 from alfred.channels import SendError, get_channel
 from alfred.content import NO_CONTENT, OutboundContent
+from alfred.liveness import claimant
 from alfred.members import conversation_for, member_reach
 from alfred.metrics import credential_rejected, message_counted, outbound_failed, reply_sent
 from alfred.models import Conversation, Direction, Member, Message, Status
@@ -103,7 +105,8 @@ def outbound_send(message_id: int) -> SendOutcome:
         if message is None:
             return SendOutcome(sent=False)
         message.status, message.claimed_at, message.attempts = Status.SENDING, now, message.attempts + 1
-        message.save(update_fields=["status", "claimed_at", "attempts"])
+        message.claimed_by = claimant()
+        message.save(update_fields=["status", "claimed_at", "claimed_by", "attempts"])
     try:
         channel = get_channel(message.channel)
     except LookupError as exc:
@@ -128,9 +131,31 @@ def outbound_send(message_id: int) -> SendOutcome:
             status=Status.QUEUED, error=exc.reason, error_code=exc.code, next_attempt_at=now + timedelta(seconds=delay)
         )
         return SendOutcome(sent=False, retry_in=delay)
-    return _settle(
+    return _settle_through_outage(
         message, status=Status.SENT, provider_message_id=provider_id, sent_at=timezone.now(), error="", error_code=""
     )
+
+
+# Waits between attempts to record a delivered send while the database is away: about half a minute in all,
+# what a Postgres restart or failover takes.
+SETTLE_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+def _settle_through_outage(message: Message, **fields: Any) -> SendOutcome:
+    """The provider has the message: recording that must outlast a short database outage, or the row would
+    stay "sending" and the sweeper would later call a delivered reply failed."""
+    for delay in SETTLE_RETRY_DELAYS:
+        try:
+            return _settle(message, **fields)
+        except (OperationalError, InterfaceError) as exc:
+            logger.warning(
+                "outbound %s sent; recording it failed (%s), again in %.1fs", message.pk, type(exc).__name__, delay
+            )
+        time.sleep(delay)
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:  # a caller's transaction is the caller's to end
+                connection.close_if_unusable_or_obsolete()
+    return _settle(message, **fields)  # the last attempt: its failure is the worker's error to log
 
 
 def _settle(message: Message, *, status: str, error_code: str, **fields: Any) -> SendOutcome:

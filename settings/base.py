@@ -126,6 +126,11 @@ ALFRED_MAX_MESSAGE_CHARS: int = env.int("ALFRED_MAX_MESSAGE_CHARS", default=2000
 ALFRED_SWEEP_AFTER_SECONDS: int = env.int("ALFRED_SWEEP_AFTER_SECONDS", default=30)
 # A message claimed for handling longer ago than this is considered abandoned by a dead worker.
 ALFRED_HANDLING_LEASE_SECONDS: int = env.int("ALFRED_HANDLING_LEASE_SECONDS", default=300)
+# A worker refreshes a key this short-lived while it runs; a row claimed by one whose key lapsed is taken
+# back at the next sweep, without waiting for the lease (alfred/liveness.py).
+ALFRED_WORKER_ALIVE_SECONDS: int = env.int("ALFRED_WORKER_ALIVE_SECONDS", default=15)
+# How often beat runs the sweeper.
+ALFRED_SWEEP_EVERY_SECONDS: int = env.int("ALFRED_SWEEP_EVERY_SECONDS", default=15)
 # Unknown senders get at most one refusal per conversation in this many hours.
 ALFRED_REFUSAL_EVERY_HOURS: int = env.int("ALFRED_REFUSAL_EVERY_HOURS", default=24)
 # The channel apps of the instance (each with a ``channel.py`` declaring its ChannelDescription).
@@ -376,7 +381,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # settings/celery.py treats each task as Django treats a request instead (CONN_MAX_AGE, health checks).
 CELERY_DB_REUSE_MAX = 10**9
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    "alfred-sweep": {"task": "alfred.tasks.sweep_stuck", "schedule": 60.0},
+    "alfred-sweep": {"task": "alfred.tasks.sweep_stuck", "schedule": float(ALFRED_SWEEP_EVERY_SECONDS)},
     "alfred-rotate-tokens": {"task": "alfred.tasks.rotate_tokens", "schedule": ALFRED_TOKEN_CHECK_EVERY_SECONDS},
     # Nightly, at a quiet hour (UTC): audit events out to the archive, old archives and strangers' messages gone.
     "alfred-audit-archive": {"task": "alfred.tasks.audit_archive", "schedule": crontab(hour=3, minute=17)},

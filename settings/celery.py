@@ -18,6 +18,9 @@ def refuse_to_start_worker(**kwargs: object) -> None:
     from alfred.boot import WORKER, exit_unless_booted
 
     exit_unless_booted(WORKER)
+    from alfred.liveness import start_heartbeat
+
+    start_heartbeat()
 
 
 @beat_init.connect

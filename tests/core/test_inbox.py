@@ -304,7 +304,9 @@ def test_the_sweeper_requeues_stuck_rows_and_never_resends_an_interrupted_send(m
     Message.objects.filter(pk=interrupted.pk).update(status=Status.SENDING, claimed_at=now - timedelta(hours=1))
     seen: list[tuple[str, int]] = []
 
-    report = sweep_stuck(now=now + timedelta(minutes=1), enqueue=lambda task, pk: seen.append((task.name, pk)))
+    report = sweep_stuck(
+        now=now + timedelta(minutes=1), enqueue=lambda task, ids: seen.extend((task.name, pk) for pk in ids)
+    )
 
     assert seen == [("alfred.tasks.outbound_deliver", waiting.pk)]
     assert report.outbound_abandoned == 1
@@ -393,3 +395,31 @@ def test_the_worker_keeps_its_database_connection_across_tasks(member, celery_wo
     opened = postgres_sessions_opened() - before
     print(f"new Postgres sessions for 10 messages: {opened}")
     assert opened <= 1, f"{opened} new connections for 10 messages handled by one worker"
+
+
+class DatabaseAwayAfterTheSend:
+    """Every statement fails for the first ``outage`` statements after the provider call: a Postgres restart
+    just after the reply went out."""
+
+    def __init__(self, channel, outage: int) -> None:  # type: ignore[no-untyped-def]
+        self.channel, self.left = channel, outage
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if self.channel.calls and self.left:
+            self.left -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_that_went_out_is_recorded_as_sent_through_a_short_database_outage(member, test_channel):
+    message = outbound_row(member)
+
+    with connection.execute_wrapper(DatabaseAwayAfterTheSend(test_channel, outage=3)):
+        outcome = outbound_send(message.pk)
+
+    message.refresh_from_db()
+    assert test_channel.calls == 1
+    assert outcome.sent and message.status == Status.SENT
+    # So the sweeper never calls it an interrupted send.
+    assert sweep_stuck(now=timezone.now() + timedelta(hours=1), queue_depth=lambda: 0).outbound_abandoned == 0
