@@ -6,6 +6,7 @@ Meta itself, in tests a loopback stand-in speaking the same wire protocol. Media
 hands out point at other hosts and are left alone.
 """
 
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,22 @@ if TYPE_CHECKING:
     from pywa import WhatsApp
 
 GRAPH_HOST = "graph.facebook.com"
+
+# The last Graph API response of this thread: when pywa cannot read an error answer (a 503 from a proxy, a
+# body without Meta's "error" fields), its status still tells whether the request was refused.
+_last = threading.local()
+
+
+def _remember(response: httpx.Response) -> None:
+    _last.response = response
+
+
+def last_response() -> httpx.Response | None:
+    return getattr(_last, "response", None)
+
+
+def forget_last_response() -> None:
+    _last.response = None
 
 
 class GraphBaseTransport(httpx.HTTPTransport):
@@ -58,6 +75,7 @@ def _client(token: str, phone_id: str, base: str, version: str, timeout: float) 
         # Connecting is retried safely (nothing was sent); the read timeout bounds how long a worker
         # thread waits for an answer that may never come.
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        event_hooks={"response": [_remember]},
     )
     return WhatsApp(
         phone_id=phone_id,

@@ -28,7 +28,7 @@ from alfred.interactive import button_id
 from alfred.models import Conversation, Message
 from alfred.vault import current_token
 from channels_wa.channel import EXPIRED_AUTH_CODE, WHATSAPP
-from channels_wa.client import whatsapp_client
+from channels_wa.client import forget_last_response, last_response, whatsapp_client
 from channels_wa.services import tracker_for
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ class WhatsAppSender(Sender):
     def send(self, message: Message) -> str:
         from pywa.errors import WhatsAppError
 
+        forget_last_response()
         try:
             return _Send(whatsapp_client(), message).run()
         except SendError:
@@ -102,6 +103,9 @@ class WhatsAppSender(Sender):
         except httpx.TransportError as exc:
             raise network_error(exc, message) from None
         except (KeyError, ValueError, TypeError) as exc:
+            refused = unreadable_refusal(last_response())
+            if refused is not None:
+                raise refused from None
             # pywa refused the request (a recipient it cannot address) or could not read Meta's answer; in the
             # second case the message may have gone out, so neither is retried.
             logger.warning(
@@ -286,6 +290,21 @@ def send_error(exc: "WhatsAppError") -> SendError:
         permanent=not transient,
         retry_after=_retry_after(exc.raw_response) if transient else None,
         code=str(code),
+    )
+
+
+def unreadable_refusal(response: httpx.Response | None) -> SendError | None:
+    """An error status whose body pywa could not read: the request was refused, so nothing went out and a 5xx
+    or 429 is retried like any of Meta's temporary failures. None when the last answer was not an error."""
+    if response is None or response.status_code < 400:
+        return None
+    status = response.status_code
+    transient = status >= 500 or status == 429
+    return SendError(
+        f"WhatsApp answered HTTP {status} with a body that is not a Graph API error",
+        permanent=not transient,
+        retry_after=_retry_after(response) if transient else None,
+        code=str(status),
     )
 
 

@@ -327,6 +327,37 @@ def test_a_burst_of_429_and_5xx_is_retried_by_the_worker_and_delivered_once(
     assert len(graph.sends(answered=None)) == 4
 
 
+@pytest.mark.parametrize(
+    "answer", [Reply(status=503, body={"error": {}}), Reply(status=500, body={"oops": 1}), Reply(status=429, body=[])]
+)
+def test_an_error_status_with_a_body_that_is_not_metas_error_is_retried(wa_settings, graph, conversation, answer):
+    # Found by the fault run: pywa raised KeyError reading such a body and the reply was failed for good.
+    row = queued_row(conversation)
+    graph.script_sends(answer)
+
+    first = outbound_send(row.pk)
+    second = outbound_send(row.pk)
+
+    assert first.retry_in is not None and second.sent
+    assert len(graph.sends()) == 1
+
+
+def test_a_refusal_with_an_unreadable_body_fails_the_row_and_an_unreadable_success_is_not_resent(
+    wa_settings, graph, conversation
+):
+    refused, accepted = queued_row(conversation), queued_row(conversation)
+    graph.script_sends(Reply(status=400, body={"error": {}}), Reply(status=200, body={"unexpected": True}))
+
+    refusal, success = outbound_send(refused.pk), outbound_send(accepted.pk)
+
+    refused.refresh_from_db()
+    accepted.refresh_from_db()
+    assert (refusal.retry_in, refused.status, refused.error_code) == (None, Status.FAILED, "400")
+    # A 200 may mean the message went out: never sent again, whatever the body.
+    assert (success.retry_in, accepted.status) == (None, Status.FAILED)
+    assert len(graph.sends(answered=None)) == 2
+
+
 @pytest.mark.parametrize("code", [131048, 131026, 131051, 100, 132001])
 def test_permanent_errors_fail_the_row_without_retry(wa_settings, graph, conversation, code):
     row = queued_row(conversation)
