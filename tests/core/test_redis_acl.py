@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
-from celery import Celery
+from celery import Celery, current_app
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
@@ -123,12 +123,15 @@ def test_the_user_gets_noperm_on_the_other_instances_keys_queue_and_channels(acl
 def test_a_celery_round_trip_through_the_instances_queue_as_the_user(acl_url):
     """The production broker configuration (prefix, queue, transport options) with only the URL changed: a task
     goes through the queue to a real worker, and the worker answers a remote-control ping (pub/sub)."""
-    app = Celery("acl-probe")
+    # Not the current app: the rest of the session publishes through the instance's own app and broker.
+    app = Celery("acl-probe", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.update(broker_url=acl_url, task_always_eager=False)
     ran = threading.Event()
+    # start_worker makes its app the current and default one; the rest of the session publishes through ours.
+    previous = current_app._get_current_object()
 
-    @app.task(name="acl_probe")
+    @app.task(name="acl_probe", shared=False)
     def acl_probe(value: int) -> None:
         if value == 7:
             ran.set()
@@ -140,5 +143,7 @@ def test_a_celery_round_trip_through_the_instances_queue_as_the_user(acl_url):
         acl_probe.delay(7)
         assert ran.wait(20)
         pong = app.control.ping(timeout=3)
+    previous.set_current()
+    previous.set_default()
 
     assert pong and all(reply == {"ok": "pong"} for answer in pong for reply in answer.values())
