@@ -6,6 +6,7 @@ Behind a proxy every request comes from the proxy's address; Fly.io puts the cli
 client can send any header it likes.
 """
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from alfred.audit import audit_record_now
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -47,6 +50,8 @@ def lockout_audited(
     ip_address: str | None = None,
     **kwargs: Any,
 ) -> None:
+    # Not the username: people type passwords into that field. It is in the audit event, for the reset.
+    logger.warning("admin login locked after %d failures (client %s)", settings.AXES_FAILURE_LIMIT, ip_address or "?")
     # Its own connection: the login's transaction may be rolled back with the refused request.
     audit_record_now(
         "admin.locked_out",

@@ -60,13 +60,23 @@ def instance_title() -> str:
 
 class AlfredAdminSite(admin.AdminSite):
     index_template = "admin/alfred/index.html"
+    login_template = "admin/alfred/login.html"
     # There is no public site to go back to: the admin is Alfred's one web page.
     site_url = None
 
     def __init__(self, name: str = "admin") -> None:
+        from alfred.admin_otp import AdminLoginForm
+
         super().__init__(name)
+        self.login_form = AdminLoginForm
         self.site_header = self.site_title = instance_title()
         self.index_title = _("Administration")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Active staff, and verified by their authenticator code when they have one (alfred.admin_otp)."""
+        from alfred.admin_otp import second_factor_satisfied
+
+        return super().has_permission(request) and second_factor_satisfied(request)
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)

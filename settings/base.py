@@ -350,9 +350,21 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "alfred.admin_login.locked_out"
 AXES_CLIENT_IP_CALLABLE = "alfred.admin_login.client_ip"
+# Axes' own INFO lines (one at every start, one per login) are off; a lockout is logged and audited by us.
+AXES_VERBOSE = False
 # The header a trusted proxy puts the client's address in (Fly.io: Fly-Client-IP); empty = the connection's
 # address. Only set it behind a proxy that overwrites the header, or anyone can pick their own address.
 ALFRED_CLIENT_IP_HEADER: str = env("ALFRED_CLIENT_IP_HEADER", default="")
+# Optional second factor for the admin (django-otp, TOTP; alfred/admin_otp.py): users given an authenticator
+# with `manage.py admin_totp <username>` must type its code with the password; others log in as before.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+# The admin never shows a device's key or its QR code (the command prints it once).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+OTP_TOTP_ISSUER = "Alfred"
 
 # --- observability: /metrics (README "Watching it") ---
 # The bearer token Prometheus sends to /metrics; unset = /metrics answers 404 (off).
