@@ -12,7 +12,9 @@ the worker and beat never pay for it.
 
 import logging
 import re
+import traceback
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -52,7 +54,7 @@ def _handler(signing_secret: str, token: str, api_base: str) -> "SlackRequestHan
 
 
 def build_app(*, signing_secret: str, token: str, api_base: str) -> "App":
-    from slack_bolt import App
+    from slack_bolt import App, BoltResponse
     from slack_bolt.authorization import AuthorizeResult
     from slack_sdk import WebClient
 
@@ -78,7 +80,30 @@ def build_app(*, signing_secret: str, token: str, api_base: str) -> "App":
     app.shortcut(EVERYTHING)(acknowledge)
     app.view(EVERYTHING)(acknowledge)
     app.options(EVERYTHING)(acknowledge_options)
+
+    def on_error(error: Exception) -> "BoltResponse | None":
+        if isinstance(error, SHAPE_ERRORS) and not raised_in_alfred(error):
+            # bolt's own middleware reading a signed body of the wrong shape (a list where Slack sends an
+            # object): the sender's fault, not ours. A 400 stops the retries; a 500 would bring them back.
+            bolt_logger.warning("slack request of an unexpected shape refused (%s)", type(error).__name__)
+            return BoltResponse(status=400, body="malformed body")
+        bolt_logger.error("slack request failed", exc_info=error)
+        return None  # bolt's 500: a fault of ours, which Slack's retry may get past
+
+    app.error(on_error)
     return app
+
+
+# What reading a body of the wrong shape raises: a missing key, a list where a dict was due, a bad number.
+SHAPE_ERRORS = (AttributeError, KeyError, IndexError, TypeError, ValueError)
+ALFRED_ROOT = Path(__file__).resolve().parent.parent
+ALFRED_PACKAGES = tuple(str(ALFRED_ROOT / name) for name in ("alfred", "channels_slack", "work_skills"))
+
+
+def raised_in_alfred(error: BaseException) -> bool:
+    """Whether the innermost frame of ``error`` is Alfred's code (a bug to see as a 500), not bolt's."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and frames[-1].filename.startswith(ALFRED_PACKAGES)
 
 
 def on_command(ack: "Ack", body: dict[str, Any]) -> None:

@@ -21,6 +21,9 @@ from alfred.webhooks import declared_size_refusal, json_strict, webhook_answer
 
 logger = logging.getLogger(__name__)
 
+# Seconds since 1970 have 10 digits until the year 2286.
+MAX_TIMESTAMP_DIGITS = 12
+
 
 def well_formed(body: bytes) -> bool:
     """A JSON object (Events API), or a form (commands; interactivity with a JSON object as ``payload``)."""
@@ -36,6 +39,10 @@ def well_formed(body: bytes) -> bool:
         return False
 
 
+def well_formed_timestamp(timestamp: str) -> bool:
+    return timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS
+
+
 @csrf_exempt
 @require_POST
 def slack_events(request: HttpRequest) -> HttpResponse:
@@ -49,11 +56,30 @@ def slack_events(request: HttpRequest) -> HttpResponse:
     body = request.body  # bounded by Content-Length, checked above
     if not well_formed(body):
         return webhook_answer(400, "malformed body")
+    timestamp = request.META.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    if timestamp is not None and not well_formed_timestamp(timestamp):
+        # Slack sends seconds as ASCII digits; bolt's verifier would crash on "nan" or 400 nines (float
+        # overflow) and would read " 123" or "١٢٣" as numbers.
+        return webhook_answer(401, "bad X-Slack-Request-Timestamp")
 
-    from channels_slack.bolt import request_handler
+    from slack_bolt.adapter.django.handler import to_bolt_request, to_django_response
 
+    from channels_slack.bolt import SHAPE_ERRORS, raised_in_alfred, request_handler
+
+    app = request_handler().app
     try:
-        response = request_handler().handle(request)
+        # bolt reads the body's ids into its context here, before any signature check: a field of the wrong
+        # type (``"event": null``) raises. What is not Slack's shape is refused like any malformed body.
+        bolt_request = to_bolt_request(request)
+    except SHAPE_ERRORS:
+        return webhook_answer(400, "malformed body")
+    try:
+        response = to_django_response(app.dispatch(bolt_request))
+    except SHAPE_ERRORS as exc:
+        if raised_in_alfred(exc):
+            raise
+        # bolt fills its context before its error handling starts (``App._init_context``).
+        return webhook_answer(400, "malformed body")
     except DatabaseError as exc:
         # Nothing was kept; Slack retries on any non-2xx (and the retry is deduped if it was).
         logger.error("slack request: database unavailable (%s); asking Slack to retry", type(exc).__name__)

@@ -22,7 +22,16 @@ MAX_STATUS = 16
 
 
 def _usable(value: str, limit: int) -> bool:
-    return 0 < len(value) <= limit and "\x00" not in value
+    return 0 < len(value) <= limit and "\x00" not in value and _encodable(value)
+
+
+def _encodable(value: str) -> bool:
+    """JSON may escape a lone surrogate (``"\\ud800"``) that no UTF-8 column or log line can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 TRACKER_PREFIX = "alfred-out:"
 # Meta's "re-engagement" error: free-form message outside the 24-hour window.
 OUTSIDE_WINDOW = "131047"
+# A bigint primary key has at most 19 digits; 18 always fits, and no real tracker comes close.
+MAX_TRACKED_ROW_DIGITS = 18
 
 # For each report, the row statuses it may move a row from: a report never moves a row backwards. Never
 # from queued: a split reply whose later part waits for a retry shares its tracker with the parts already
@@ -148,7 +150,8 @@ def _outbound_for(update: StatusUpdate) -> Message | None:
     row = rows.filter(provider_message_id=update.id).first()
     if row is None and update.tracker.startswith(TRACKER_PREFIX):
         row_id = update.tracker[len(TRACKER_PREFIX) :]
-        if row_id.isdigit():
+        # Only what a bigint primary key can be: "١٢" is a digit to str.isdigit, and 10**30 overflows.
+        if row_id.isascii() and row_id.isdigit() and len(row_id) <= MAX_TRACKED_ROW_DIGITS:
             row = rows.filter(pk=int(row_id)).first()
     return row
 

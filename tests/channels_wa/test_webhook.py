@@ -1,9 +1,11 @@
 """The webhook through the real view: signatures, limits, routing, every sample payload (ours, and the
 shared real ones when present), redeliveries, and Postgres/Redis going away."""
 
+import io
 import json
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,6 +19,7 @@ from alfred.sweeper import sweep_stuck
 from channels_wa.channel import wa_id_from_phone
 from channels_wa.models import StatusEvent
 from tests.channels_wa.conftest import (
+    APP_SECRET,
     OTHER_MEMBER_NUMBER,
     OWN,
     SAMPLE_SENDER,
@@ -33,6 +36,7 @@ from tests.channels_wa.conftest import (
     values,
     vary_ids,
 )
+from tests.conftest import sign
 from tests.helpers import all_at_once, broker_down_for_publishers, member_on
 from tests.standins.tcp_cut import CuttingProxy
 
@@ -610,3 +614,88 @@ def test_odd_but_signed_values_are_stored_cleanly_or_skipped_never_a_5xx(client:
     assert list(StatusEvent.objects.values_list("provider_message_id", "error_title")) == [
         ("wamid.status-ok", "badtitle")
     ]
+
+
+# --- hostile bodies: answered 4xx (or 200 and skipped), never a 5xx, nothing half-kept ------------------
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize("depth", [100, 950, 5000])
+def test_json_nested_past_the_limit_is_a_400_and_nothing_is_kept(client: Client, wa_settings, depth: int):
+    # 5000 levels raise RecursionError inside the json module; 100 parse but no provider nests that deep.
+    body = b'{"object": "whatsapp_business_account", "entry": ' + nested(depth) + b"}"
+
+    response = deliver(client, body)
+
+    assert response.status_code == 400
+    assert not Message.objects.exists()
+
+
+def test_nesting_a_provider_could_send_is_read_as_usual(client: Client, wa_settings, graph, ana):
+    body = text_sample("wamid.nested-ok")
+    values(body)[0]["extension"] = json.loads(nested(20))
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200
+    assert [m.provider_message_id for m in inbound_rows()] == ["wamid.nested-ok"]
+
+
+def test_lone_surrogates_in_ids_and_statuses_are_skipped_not_a_5xx(client: Client, wa_settings, graph, ana):
+    body = text_sample("wamid.fine")
+    value = values(body)[0]
+    value["messages"].append(dict(value["messages"][0], id="wamid.\ud800"))
+    value["statuses"] = [{"id": "wamid.\udfff", "status": "read"}, {"id": "wamid.s", "status": "rea\ud800"}]
+    raw = json.dumps(body).encode()  # ensure_ascii: the surrogates travel as \ud800 escapes, as an attacker sends them
+    assert b"\\ud800" in raw
+
+    response = deliver(client, raw)
+
+    assert response.status_code == 200
+    assert [m.provider_message_id for m in inbound_rows()] == ["wamid.fine"]
+    assert not StatusEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "tracker", ["alfred-out:\u0661\u0662", "alfred-out:" + "9" * 30, "alfred-out:-1", "alfred-out:"]
+)
+def test_a_tracker_that_is_no_row_id_matches_nothing_and_is_not_a_5xx(client: Client, wa_settings, tracker: str):
+    body = sample("message_status", "with_tracker")
+    values(body)[0]["statuses"][0]["biz_opaque_callback_data"] = tracker
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200
+
+
+def chunked(client: Client, body: bytes, *, terminated: bool) -> Any:
+    """A POST as gunicorn hands over a ``Transfer-Encoding: chunked`` one: de-chunked, without Content-Length,
+    and ``wsgi.input_terminated`` set when the server guarantees the stream ends."""
+    environ: dict[str, Any] = {
+        "CONTENT_LENGTH": "",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "HTTP_X_HUB_SIGNATURE_256": sign(body, APP_SECRET),
+        "wsgi.input": io.BytesIO(body),
+    }
+    if terminated:
+        environ["wsgi.input_terminated"] = True
+    return client.post(URL, data=b"", content_type="application/json", **environ)
+
+
+def test_a_chunked_body_the_server_cannot_bound_is_411_not_read_as_empty(client: Client, wa_settings, ana):
+    response = chunked(client, json.dumps(text_sample("wamid.chunk-411")).encode(), terminated=False)
+
+    assert response.status_code == 411
+    assert not Message.objects.exists()
+
+
+def test_a_chunked_body_is_read_when_bounded_and_413_over_the_limit(client: Client, settings, wa_settings, graph, ana):
+    fine = chunked(client, json.dumps(text_sample("wamid.chunk-ok")).encode(), terminated=True)
+    big = text_sample("wamid.chunk-big", text="x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    too_big = chunked(client, json.dumps(big).encode(), terminated=True)
+
+    assert (fine.status_code, too_big.status_code) == (200, 413)
+    assert [m.provider_message_id for m in inbound_rows()] == ["wamid.chunk-ok"]
