@@ -48,10 +48,13 @@ serve: $(VENV)/.dev ## Migrate, then web + worker + beat for INSTANCE=home|biz a
 bench: $(VENV)/.dev ## Run the benchmarks in bench/ and print their figures
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+load: $(VENV)/.dev ## Drive failing messages through a local Alfred-Home and show the 1 % paging rule crossing
+	$(PY) bench/alert_error_ratio.py
+
 messages: $(VENV)/.dev ## Compile the .po translations into .mo files
 	cd alfred && ../$(PY) ../manage.py compilemessages -v0
 	cd home_skills && ../$(PY) ../manage.py compilemessages -v0
 	cd channels_wa && ../$(PY) ../manage.py compilemessages -v0
 	cd work_skills && ../$(PY) ../manage.py compilemessages -v0
 
-.PHONY: help chat test lint fmt serve bench messages
+.PHONY: help chat test lint fmt serve bench load messages
