@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from alfred.answer import Answer
 from alfred.audit import MESSAGE_INBOUND, audit_record, member_actor
 from alfred.channels import get_channel
-from alfred.metrics import message_counted
 from alfred.liveness import claimant
+from alfred.metrics import message_counted
 from alfred.models import Direction, Message, Status
 from alfred.outbox import conversation_reply
 from alfred.publisher import row_task
