@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from work_skills.models import Company, Contact, Deal, InboxDigest, Note
+from work_skills.models import CalendarEvent, Company, Contact, Deal, InboxDigest, Note
 from work_skills.selectors import month_start
 
 
@@ -110,3 +110,11 @@ class InboxDigestAdmin(admin.ModelAdmin):
     list_display = ("member", "local_date", "last_uid", "message", "created_at")
     list_filter = ("member",)
     readonly_fields = ("member", "local_date", "uidvalidity", "last_uid", "message", "created_at")
+
+
+@admin.register(CalendarEvent)
+class CalendarEventAdmin(admin.ModelAdmin):
+    list_display = ("title", "start", "end", "all_day", "busy")
+    list_filter = ("all_day", "busy")
+    search_fields = ("title", "location", "notes")
+    date_hierarchy = "start"
