@@ -1,6 +1,6 @@
 """The calendar bridge on home: fetch biz's signed busy-blocks document, verify it, keep the last good one.
 
-Home reads with its own read-only access — a GET presigned with a key that may only get the one object, a
+Home reads with its own read-only access — a GET signed with a key that may only get the one object, a
 configured URL, or ``ALFRED_BRIDGE_DIR`` — and believes the document only if biz's public key
 (``ALFRED_BRIDGE_PUBLIC_KEY``) verifies it, it is newer than what home has, and it is neither expired nor
 from the future (``alfred.bridge.document_verify``). Anything else changes nothing: the last good blocks
@@ -43,47 +43,14 @@ def bridge_hosts() -> list[str]:
     return [f"{bucket}.s3.{region}.amazonaws.com", f"{bucket}.s3.amazonaws.com", f"s3.{region}.amazonaws.com"]
 
 
-def bridge_url() -> str:
-    """Where the document is fetched from: the configured URL, or a GET presigned for the one object with
-    home's read key. Presigning is local (no request), so the only connection is the GET itself."""
-    if settings.ALFRED_BRIDGE_URL:
-        return str(settings.ALFRED_BRIDGE_URL)
-    import boto3
-    from botocore.config import Config
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=settings.ALFRED_BRIDGE_S3_ENDPOINT_URL or None,
-        region_name=settings.ALFRED_BRIDGE_S3_REGION or None,
-        aws_access_key_id=settings.ALFRED_BRIDGE_READER_ACCESS_KEY_ID or None,
-        aws_secret_access_key=settings.ALFRED_BRIDGE_READER_SECRET_ACCESS_KEY or None,
-        config=Config(signature_version="s3v4"),
-    )
-    return str(
-        client.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": settings.ALFRED_BRIDGE_BUCKET, "Key": settings.ALFRED_BRIDGE_OBJECT},
-            ExpiresIn=300,
-        )
-    )
-
-
-def document_fetch() -> bytes:
-    """The document's bytes; raises ``BridgeRejected`` when it cannot be had (the reason names no secret)."""
-    if not settings.ALFRED_BRIDGE_URL and not settings.ALFRED_BRIDGE_BUCKET:
-        path = Path(settings.ALFRED_BRIDGE_DIR) / settings.ALFRED_BRIDGE_OBJECT
-        try:
-            return path.read_bytes()[: MAX_BYTES + 1]
-        except OSError as exc:
-            raise BridgeRejected(f"cannot read {path}: {exc.strerror}") from exc
+def url_fetch(url: str) -> bytes:
     import httpx
 
-    url = bridge_url()
     where = urlsplit(url).hostname
     try:
         with httpx.stream("GET", url, timeout=settings.ALFRED_BRIDGE_READER_TIMEOUT) as response:
             if response.status_code != 200:
-                raise BridgeRejected(f"the bucket on {where} answered HTTP {response.status_code}")
+                raise BridgeRejected(f"{where} answered HTTP {response.status_code}")
             body = b""
             for chunk in response.iter_bytes():
                 body += chunk
@@ -91,8 +58,48 @@ def document_fetch() -> bytes:
                     break
             return body
     except httpx.HTTPError as exc:
-        # Never the URL itself: a presigned URL is a credential for five minutes.
-        raise BridgeRejected(f"cannot reach the bucket on {where}: {type(exc).__name__}") from exc
+        # Never the URL itself: it may carry a signature or a token.
+        raise BridgeRejected(f"cannot reach {where}: {type(exc).__name__}") from exc
+
+
+def bucket_fetch() -> bytes:
+    """One GET of the one object, signed with home's read key (it may do nothing else). A header-signed
+    GET rather than a presigned URL: the same single permission, and moto's IAM check (the tests) can
+    verify it."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    timeout = settings.ALFRED_BRIDGE_READER_TIMEOUT
+    client = boto3.client(
+        "s3",
+        endpoint_url=settings.ALFRED_BRIDGE_S3_ENDPOINT_URL or None,
+        region_name=settings.ALFRED_BRIDGE_S3_REGION or None,
+        aws_access_key_id=settings.ALFRED_BRIDGE_READER_ACCESS_KEY_ID or None,
+        aws_secret_access_key=settings.ALFRED_BRIDGE_READER_SECRET_ACCESS_KEY or None,
+        config=Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 2}),
+    )
+    try:
+        response = client.get_object(Bucket=settings.ALFRED_BRIDGE_BUCKET, Key=settings.ALFRED_BRIDGE_OBJECT)
+        return bytes(response["Body"].read(MAX_BYTES + 1))
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "?")
+        raise BridgeRejected(f"the bucket refused the read: {code}") from exc
+    except BotoCoreError as exc:
+        raise BridgeRejected(f"cannot reach the bucket: {type(exc).__name__}") from exc
+
+
+def document_fetch() -> bytes:
+    """The document's bytes; raises ``BridgeRejected`` when it cannot be had (the reason names no secret)."""
+    if settings.ALFRED_BRIDGE_URL:
+        return url_fetch(settings.ALFRED_BRIDGE_URL)
+    if settings.ALFRED_BRIDGE_BUCKET:
+        return bucket_fetch()
+    path = Path(settings.ALFRED_BRIDGE_DIR) / settings.ALFRED_BRIDGE_OBJECT
+    try:
+        return path.read_bytes()[: MAX_BYTES + 1]
+    except OSError as exc:
+        raise BridgeRejected(f"cannot read {path}: {exc.strerror}") from exc
 
 
 @dataclass

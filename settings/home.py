@@ -40,7 +40,7 @@ ALFRED_BRIDGE_PUBLIC_KEY: str = env(
 )
 # A URL the document is fetched from as it is (a CDN, a public-read object); empty = the bucket or directory.
 ALFRED_BRIDGE_URL: str = env("ALFRED_BRIDGE_URL", default="")
-# A key that may only get the one object (home presigns a GET with it). Empty = boto3's chain.
+# A key that may only get the one object (home signs its one GET with it). Empty = boto3's chain.
 ALFRED_BRIDGE_READER_ACCESS_KEY_ID: str = env("ALFRED_BRIDGE_READER_ACCESS_KEY_ID", default="")
 ALFRED_BRIDGE_READER_SECRET_ACCESS_KEY: str = secret("ALFRED_BRIDGE_READER_SECRET_ACCESS_KEY", required=False)
 # Hours after which the busy blocks count as stale: answers say so and the alert fires. Two nights (48 h)
