@@ -323,3 +323,38 @@ class ChoreReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.local_date}"
+
+
+class CalendarBlock(models.Model):
+    """A span of time the parent is busy, from biz's signed nightly document (README "Calendar bridge").
+    Home never learns what, with whom or where: the document has nothing else. Replaced whole by each
+    import that verifies; a rejected document changes nothing."""
+
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    all_day = models.BooleanField(default=False)
+    tz = models.CharField(max_length=64, default="UTC")
+
+    objects: ClassVar["models.Manager[CalendarBlock]"] = models.Manager()
+
+    class Meta:
+        ordering: ClassVar = ["start"]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+
+class CalendarBridge(models.Model):
+    """The one row saying what the busy blocks are: the last good document's times, and the last attempt."""
+
+    generated_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # Why the last attempt was refused (never the document's content); "" after a good one.
+    last_error = models.CharField(max_length=300, blank=True)
+
+    objects: ClassVar["models.Manager[CalendarBridge]"] = models.Manager()
+
+    def __str__(self) -> str:
+        return f"calendar bridge, generated {self.generated_at}"

@@ -229,7 +229,9 @@ IMAP_TIMEOUT: float = env.float("IMAP_TIMEOUT", default=20.0)
 ALFRED_APP_ENV_VARS: dict[str, tuple[str, ...]] = {
     "channels_wa": ("META_", "PHONE_ID", "WHATSAPP_"),
     "channels_slack": ("SLACK_",),
-    "work_skills": ("IMAP_",),
+    "work_skills": ("IMAP_", "ALFRED_BRIDGE_SIGNING_KEY", "ALFRED_BRIDGE_WRITER_", "ALFRED_CALENDAR_"),
+    # The calendar bridge's reading side (README "Calendar bridge"); its shared names are in neither.
+    "home_skills": ("ALFRED_BRIDGE_PUBLIC_KEY", "ALFRED_BRIDGE_READER_", "ALFRED_BRIDGE_URL", "ALFRED_BRIDGE_STALE_"),
 }
 
 
@@ -335,6 +337,29 @@ STORAGES["audit"] = (
         "OPTIONS": {"location": ALFRED_AUDIT_ARCHIVE_DIR, "allow_overwrite": True},
     }
 )
+
+# --- calendar bridge (README "Calendar bridge"): the names both sides share ---
+# Biz writes the signed busy-blocks document here and home reads it; each side's own key and credentials are
+# in settings/biz.py and settings/home.py, so neither instance's settings hold the other's.
+ALFRED_BRIDGE_BUCKET: str = env("ALFRED_BRIDGE_BUCKET", default="")
+ALFRED_BRIDGE_S3_ENDPOINT_URL: str = env("ALFRED_BRIDGE_S3_ENDPOINT_URL", default="")
+ALFRED_BRIDGE_S3_REGION: str = env("ALFRED_BRIDGE_S3_REGION", default="")
+# Without a bucket: a directory both instances can reach (embedded development: var/bridge/ of the checkout).
+ALFRED_BRIDGE_DIR: str = env("ALFRED_BRIDGE_DIR", default="") or str(BASE_DIR / "var" / "bridge")
+# The one object (key) in the bucket or file in the directory.
+ALFRED_BRIDGE_OBJECT: str = env("ALFRED_BRIDGE_OBJECT", default="busy-blocks.json")
+
+
+class LocalCrontab(crontab):
+    """A crontab on the family's wall clock (``ALFRED_DEFAULT_TIMEZONE``) instead of Celery's UTC: the bridge
+    runs at 02:00 and 03:00 Madrid time in winter and summer alike. Pickled by class, like any crontab."""
+
+    @property
+    def tz(self) -> Any:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(ALFRED_DEFAULT_TIMEZONE)
+
 
 # --- who may talk: admin login, rate limits (README "Who may talk") ---
 # Admin login lockout (django-axes; alfred/admin_login.py): after ALFRED_ADMIN_LOGIN_FAILURES wrong passwords

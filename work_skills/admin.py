@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alfred.admin_site import Section
 from alfred.dashboard import Card, Line, card, changelist
-from work_skills.models import OPEN_STAGES, Company, Contact, Deal, InboxDigest, Note, Stage
+from work_skills.models import OPEN_STAGES, CalendarEvent, Company, Contact, Deal, InboxDigest, Note, Stage
 from work_skills.selectors import deals_closing, local_today, month_start
 
 CRM = Section(_("CRM"), 10)
@@ -223,3 +223,12 @@ def deals_closing_this_month(request: HttpRequest) -> Card:
         url=changelist("work_skills.deal", f"close_month={start.strftime('%Y-%m')}"),
         tone="" if deals else "muted",
     )
+
+
+@admin.register(CalendarEvent)
+class CalendarEventAdmin(admin.ModelAdmin):
+    admin_section = CRM
+    list_display = ("title", "start", "end", "all_day", "busy")
+    list_filter = ("all_day", "busy")
+    search_fields = ("title", "location", "notes")
+    date_hierarchy = "start"

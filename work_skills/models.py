@@ -187,3 +187,34 @@ class InboxDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.local_date}"
+
+
+class CalendarEvent(models.Model):
+    """An event the owner enters in the admin, beside the ICS feeds (``ALFRED_CALENDAR_ICS_URLS``). Only its
+    times leave biz, as a busy block in the nightly bridge export; the rest stays here."""
+
+    title = models.CharField(max_length=200)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    all_day = models.BooleanField(
+        default=False, help_text=_("Busy for whole days: from the start's date to the end's date, both included.")
+    )
+    # Free time the owner wants to see on the agenda without blocking it ("hold", "tentative lunch").
+    busy = models.BooleanField(default=True, help_text=_("Exported to home as busy time."))
+    location = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects: ClassVar["models.Manager[CalendarEvent]"] = models.Manager()
+
+    class Meta:
+        ordering: ClassVar = ["start"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="calendar_event_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The event ends before it starts.")})

@@ -24,3 +24,12 @@ def inbox_digest_send(member_id: int, local_date: str) -> None:
     member = Member.objects.filter(pk=member_id, is_active=True).first()
     if member is not None:
         inbox_digest_record(member=member, local_date=date.fromisoformat(local_date))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def calendar_export() -> None:
+    """Nightly (beat, 02:00 local): the calendar bridge's export. A failure raises, so the worker logs it;
+    home keeps yesterday's blocks and alerts once they are two nights old."""
+    from work_skills.calendar import calendar_export as run
+
+    run()

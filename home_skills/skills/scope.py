@@ -11,11 +11,12 @@ Topic = Literal["calendar", "reminder", "device", "everything"]
 
 @tool()
 def out_of_scope(ctx: ToolContext, *, topic: Topic) -> ToolResult:
-    """Say, changing nothing, that this is not something this assistant does: change a calendar
-    ("calendar"), set reminders, alarms or timers ("reminder"), control lights or devices ("device"), or
+    """Say, changing nothing, that this is not something this assistant does: add, move or cancel calendar
+    events ("calendar"; the calendar tools only see when the parent is busy), set reminders, alarms or
+    timers ("reminder"), control lights or devices ("device"), or
     delete everything at once ("everything")."""
     answers = {
-        "calendar": _("I can't change your calendar — I look after lists and chores."),
+        "calendar": _("I can only see when you're busy — I can't add, move or cancel events."),
         "reminder": _("I can't set reminders, alarms or timers — I look after lists and chores."),
         "device": _("I can't control devices — I look after lists and chores."),
         "everything": _(

@@ -141,7 +141,13 @@ def test_the_table_of_variables_agrees_with_every_channel_description():
 
 def test_every_variable_in_an_apps_section_of_the_env_template_is_owned_by_that_app_and_no_shared_one_is():
     sections = env_template_sections()
-    owners = {"home: WhatsApp": "channels_wa", "biz: Slack": "channels_slack", "biz: work inbox": "work_skills"}
+    owners = {
+        "home: WhatsApp": "channels_wa",
+        "biz: Slack": "channels_slack",
+        "biz: work inbox": "work_skills",
+        "biz: calendar bridge": "work_skills",
+        "home: calendar bridge": "home_skills",
+    }
     for title, names in sections.items():
         app = next((app for prefix, app in owners.items() if title.startswith(prefix)), None)
         for name in names:

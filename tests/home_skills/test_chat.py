@@ -91,7 +91,11 @@ def test_a_message_the_rules_do_not_understand_goes_to_the_fallback_not_to_a_too
 @pytest.mark.parametrize(
     ("text", "sender", "reply"),
     [
-        ("add the school play to my calendar", "Leo", "I can't change your calendar — I look after lists and chores."),
+        (
+            "add the school play to my calendar",
+            "Leo",
+            "I can only see when you're busy — I can't add, move or cancel events.",
+        ),
         (
             "ponme un recordatorio para llamar a la abuela",
             "Ana",
