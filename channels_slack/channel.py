@@ -78,6 +78,7 @@ SLACK = ChannelDescription(
         "SLACK_CLIENT_ID",
         "SLACK_CLIENT_SECRET",
         "SLACK_REFRESH_TOKEN",
+        "SLACK_APP_TOKEN",
     ),
 )
 CHANNEL = SLACK

@@ -28,6 +28,11 @@ pids+=($!)
 $BIN/gunicorn settings.wsgi:application --bind "0.0.0.0:${PORT:-8000}" --worker-class gthread --workers 1 \
   --threads 4 --access-logfile - --timeout 30 --graceful-timeout 20 &
 pids+=($!)
+# Biz with SLACK_APP_TOKEN: Slack Socket Mode beside the HTTP endpoint, a child like the others.
+if [ "$instance" = biz ] && [ -n "${SLACK_APP_TOKEN:-}" ]; then
+  $PY manage.py slack_socket &
+  pids+=($!)
+fi
 
 signalled=""
 stop() {

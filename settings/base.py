@@ -208,6 +208,9 @@ SLACK_API_BASE: str = env("SLACK_API_BASE", default="https://slack.com/api/")
 SLACK_API_TIMEOUT: float = env.float("SLACK_API_TIMEOUT", default=15.0)
 # Acknowledge a change the member asked for with a ✅ reaction on their message instead of a text reply.
 SLACK_ACK_REACTION: bool = env.bool("SLACK_ACK_REACTION", default=True)
+# Socket Mode (README "Connect Slack"): the app-level token (xapp-…, scope connections:write). Set, biz also runs
+# `manage.py slack_socket` (make serve, fly/start.sh) and needs no signing secret; empty = the HTTP endpoint only.
+SLACK_APP_TOKEN: str = secret("SLACK_APP_TOKEN", required=False)
 
 # --- Work inbox (biz: work_skills/inbox) ------------------------------------------------------------
 # The owner's mailbox, read over IMAP. An empty host leaves the inbox skill saying it is not configured.

@@ -17,7 +17,10 @@ channel), ``reactions.add`` (``already_reacted`` the second time), ``auth.test``
 with ``grant_type=refresh_token`` (token rotation, after ``slack.rotation(client_id, client_secret,
 refresh_token)``): the app's id and secret as HTTP Basic or in the form, each refresh token good once (a
 second use is ``invalid_refresh_token``, as slack-bolt issue 663 saw), answered with a new access token
-(accepted from then on, alongside the old ones until they would expire) and a new refresh token.
+(accepted from then on, alongside the old ones until they would expire) and a new refresh token; and
+``apps.connections.open`` (Socket Mode, after ``slack.socket_mode(socket_standin, app_token)``): the app-level
+token as Bearer (anything else is ``invalid_auth``), answered with a new single-use WebSocket URL of the
+Socket Mode stand-in (``tests/standins/slack_socket.py``).
 """
 
 import base64
@@ -30,13 +33,17 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 TEAM_ID = "T0001"
 BOT_USER_ID = "U0LAN0Z89"
 # Slack's rotating access tokens live 12 hours.
 ROTATED_TOKEN_SECONDS = 12 * 3600
+
+
+class SocketServer(Protocol):
+    def issue_url(self) -> str: ...
 
 
 @dataclass
@@ -85,6 +92,8 @@ class SlackAPIStandIn:
         self.refresh_tokens: set[str] = set()
         self.client_id = ""
         self.client_secret = ""
+        self.app_token = ""
+        self.socket_server: SocketServer | None = None
         self.requests: list[Recorded] = []
         self._script: deque[tuple[str, Reply]] = deque()
         self._ts = itertools.count(1)
@@ -138,6 +147,11 @@ class SlackAPIStandIn:
             self.client_id, self.client_secret = client_id, client_secret
             self.refresh_tokens.add(refresh_token)
 
+    def socket_mode(self, server: SocketServer, app_token: str) -> None:
+        """Socket Mode on: ``apps.connections.open`` with ``app_token`` hands out ``server``'s URLs."""
+        with self._lock:
+            self.socket_server, self.app_token = server, app_token
+
     # --- what happened -------------------------------------------------------------------------------
     def calls(self, method: str, *, answered: int | None = 200, ok: bool = True) -> list[dict[str, Any]]:
         """Arguments of the calls of ``method`` (default: those Slack accepted); "hooks" = response_url posts."""
@@ -183,6 +197,14 @@ class SlackAPIStandIn:
         if name == "oauth.v2.access":
             return self._oauth_v2_access(recorded, arguments)
         bearer = recorded.headers.get("authorization", "").removeprefix("Bearer ")
+        if name == "apps.connections.open":
+            if self.socket_server is None:
+                return slack_error("unknown_method", status=404)
+            if not bearer.startswith("xapp-"):
+                return slack_error("not_allowed_token_type")
+            if bearer != self.app_token:
+                return slack_error("invalid_auth")
+            return Reply(body={"ok": True, "url": self.socket_server.issue_url()})
         if self.token and bearer != self.token and bearer not in self.tokens:
             return slack_error("invalid_auth")
         if name == "auth.test":
