@@ -3,6 +3,7 @@ users — a writer that may only put the one object, a reader that may only get 
 request's signature and policy, as S3 would. Real boto3 (and django-storages, httpx) on the other side."""
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -66,8 +67,10 @@ def bridge_bucket() -> Iterator[BridgeBucket]:
     }
     boto3.client("s3", **admin).create_bucket(Bucket=BUCKET)
     iam = boto3.client("iam", **admin)
-    writer = _user(iam, "biz-bridge-writer", "s3:PutObject")
-    reader = _user(iam, "home-bridge-reader", "s3:GetObject")
+    # moto keeps its accounts per process, not per server: each module that starts a server names its own users.
+    run = uuid.uuid4().hex[:8]
+    writer = _user(iam, f"biz-bridge-writer-{run}", "s3:PutObject")
+    reader = _user(iam, f"home-bridge-reader-{run}", "s3:GetObject")
     # From here on moto authenticates and authorises every request (process-wide: restored below).
     previous = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
     moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = ActionAuthenticatorMixin.request_count
