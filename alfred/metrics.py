@@ -50,7 +50,8 @@ MESSAGES = Counter(
 )
 REPLY_LATENCY = Histogram(
     "alfred_reply_latency_seconds",
-    "From an inbound message's arrival to its reply accepted by the provider, by the path that answered.",
+    "From an inbound message (the provider's timestamp, at most its arrival) to its reply accepted by the "
+    "provider, by the path that answered.",
     ["instance", "channel", "path"],
     buckets=LATENCY_BUCKETS,
 )
