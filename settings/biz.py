@@ -1,5 +1,7 @@
 """Alfred-Biz: the business assistant in Slack."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from settings.base import *  # noqa: F403
 from settings.base import (
     ALFRED_BRIDGE_BUCKET,
@@ -8,6 +10,10 @@ from settings.base import (
     ALFRED_BRIDGE_S3_REGION,
     CELERY_BEAT_SCHEDULE,
     INSTALLED_APPS,
+    META_APP_SECRET,
+    META_TOKEN,
+    META_VERIFY_TOKEN,
+    PHONE_ID,
     STORAGES,
     LocalCrontab,
     env,
@@ -16,8 +22,33 @@ from settings.base import (
 )
 
 INSTANCE = "biz"
+
+# --- biz's optional WhatsApp number (README "Connect WhatsApp" → "Biz's optional number") ---
+# Any of these set switches the WhatsApp channel on for biz; then all four must be (the webhook needs the
+# verify token for Meta's handshake). Without them the channel is not installed, so alfred.E004 keeps refusing
+# a stray META_*/PHONE_ID/WHATSAPP_* variable as the other instance's.
+BIZ_WHATSAPP_SWITCH = ("PHONE_ID", "META_TOKEN", "META_APP_SECRET")
+_biz_whatsapp_values = {
+    "PHONE_ID": PHONE_ID,
+    "META_TOKEN": META_TOKEN,
+    "META_APP_SECRET": META_APP_SECRET,
+    "META_VERIFY_TOKEN": META_VERIFY_TOKEN,
+}
+BIZ_WHATSAPP: bool = any(_biz_whatsapp_values[name] for name in BIZ_WHATSAPP_SWITCH)
+_biz_whatsapp_missing = [name for name, value in _biz_whatsapp_values.items() if not value]
+if BIZ_WHATSAPP and _biz_whatsapp_missing:
+    # Every mode, development included: half a number is always a mistake (often home's values copied in), and
+    # only the names are said, never a value.
+    _given = [name for name, value in _biz_whatsapp_values.items() if value]
+    raise ImproperlyConfigured(
+        f"Biz's WhatsApp number is half configured: {', '.join(_given)} "
+        f"{'is' if len(_given) == 1 else 'are'} set but {', '.join(_biz_whatsapp_missing)} "
+        f"{'is' if len(_biz_whatsapp_missing) == 1 else 'are'} not. Set all four for biz's own number "
+        "(README \"Connect WhatsApp\" → \"Biz's optional number\") or none of them."
+    )
+
 # Each channel app declares its ChannelDescription in <app>/channel.py; this list is the only mention.
-ALFRED_CHANNEL_APPS = ["channels_slack"]
+ALFRED_CHANNEL_APPS = ["channels_slack", *(["channels_wa"] if BIZ_WHATSAPP else [])]
 INSTALLED_APPS = [*INSTALLED_APPS, "work_skills", *ALFRED_CHANNEL_APPS]
 ALFRED_SKILLS = [
     "alfred.skills.core",
@@ -69,4 +100,10 @@ STORAGES = {
         "OPTIONS": {"location": ALFRED_BRIDGE_DIR, "allow_overwrite": True},
     },
 }
+if BIZ_WHATSAPP:
+    # Biz's own approved template for what it starts outside the 24-hour window (the morning inbox digest:
+    # {{1}} the owner's name, {{2}} the number of new emails), never home's chore_reminder; the digest's per-email
+    # buttons stay out of it.
+    WHATSAPP_REMINDER_TEMPLATE: str = env("WHATSAPP_REMINDER_TEMPLATE", default="inbox_digest")
+    WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES: int = env.int("WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES", default=0)
 globals().update(instance_settings(INSTANCE))
