@@ -44,7 +44,7 @@ if BIZ_WHATSAPP and _biz_whatsapp_missing:
         f"Biz's WhatsApp number is half configured: {', '.join(_given)} "
         f"{'is' if len(_given) == 1 else 'are'} set but {', '.join(_biz_whatsapp_missing)} "
         f"{'is' if len(_biz_whatsapp_missing) == 1 else 'are'} not. Set all four for biz's own number "
-        "(README \"Connect WhatsApp\" → \"Biz's optional number\") or none of them."
+        '(README "Connect WhatsApp" → "Biz\'s optional number") or none of them.'
     )
 
 # Each channel app declares its ChannelDescription in <app>/channel.py; this list is the only mention.
