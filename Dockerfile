@@ -3,7 +3,7 @@
 # (fly/alfred-<instance>.toml passes the same build argument.)
 #
 # An image carries only its own instance's code. The shared part is copied in `base`; each instance's apps
-# are copied in its own stage (`app-home`, `app-biz`); the build ends on the stage INSTANCE names, so the
+# are copied in its own stage (`app-home`, `app-biz`; channels_wa in both, biz's optional WhatsApp number); the build ends on the stage INSTANCE names, so the
 # other instance's apps, settings module, prompt and requirements are never copied into it. The selection
 # lives in COPY lines rather than in per-instance ignore files because `fly deploy` does not read
 # `<Dockerfile>.dockerignore` (only .dockerignore or `ignorefile`): a COPY line means the same to every
@@ -37,6 +37,8 @@ COPY channels_wa/ channels_wa/
 FROM base AS app-biz
 COPY work_skills/ work_skills/
 COPY channels_slack/ channels_slack/
+# Shared channel code, not home's: settings/biz.py installs it only when biz's own WhatsApp number is configured.
+COPY channels_wa/ channels_wa/
 
 # A stage of this file, not an image to pull: hadolint cannot tell through the variable.
 # hadolint ignore=DL3006

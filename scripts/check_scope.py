@@ -7,13 +7,18 @@ build context with docker-py's ``.dockerignore`` matcher, and follows the COPY/A
 build ends on. Each file of the resulting image, and each variable the Fly file sets or references, is
 judged by ownership read from the code, never from a list kept here:
 
-- an app (a top-level package with ``apps.py``) ships only in the images whose settings module installs it;
-  the AppConfig's ``alfred_instances`` names the owner in the message;
+- an app (a top-level package with ``apps.py``) ships only in the images of the instances its AppConfig's
+  ``alfred_instances`` names (the owner is named in the message), or, without that declaration, in those whose
+  settings module installs it. So ``channels_wa`` ships in biz too: biz's settings install it only when its
+  optional WhatsApp number is configured, and the image must be able to do so; ``home_skills`` never does;
 - a file or value named after another instance (``settings/biz.py``, ``templates/prompts/home.txt``,
   ``requirements/biz.txt``) belongs to that instance;
 - a variable read by a channel the instance does not use (its ``ChannelDescription.env_vars``) is foreign,
   whether the Fly file or the workflow's deploy job for this instance (``.github/workflows/deploy.yml``, the
-  matrix entry of this instance, steps whose ``if:`` excludes it left out) references it;
+  matrix entry of this instance, steps whose ``if:`` excludes it left out) references it. "Use" is what the
+  settings install without optional variables: biz's WhatsApp number is switched on by secrets set on the
+  machine (``fly secrets set``), never by the Fly file or the deploy job, so home's values cannot be wired
+  into biz's deploy;
 - tests, benchmarks, docs, local state and secrets never ship.
 
 It also fails when the image lacks something the instance runs on (its settings, the core, each installed
@@ -99,6 +104,12 @@ class Facts:
     @property
     def others(self) -> tuple[str, ...]:
         return tuple(name for name in self.instances if name != self.instance)
+
+    def ships(self, app: str) -> bool:
+        """Whether this instance's image carries the app: its settings install it, or its AppConfig names this
+        instance (an app the settings install only on demand, such as biz's optional WhatsApp channel)."""
+        owners = self.project_apps.get(app)
+        return app in self.installed_apps or (owners is not None and self.instance in owners)
 
 
 @dataclass
@@ -403,7 +414,7 @@ def foreign_reason(path: str, facts: Facts) -> str | None:
         if fnmatch.fnmatchcase(path, pattern):
             return reason
     top = path.split("/", 1)[0]
-    if top in facts.project_apps and top not in facts.installed_apps:
+    if top in facts.project_apps and not facts.ships(top):
         owners = facts.project_apps[top]
         if owners is not None and facts.instance not in owners:
             return f"app {top} belongs to {', '.join(owners)}"
@@ -415,9 +426,10 @@ def foreign_reason(path: str, facts: Facts) -> str | None:
 
 
 def needed_files(root: Path, facts: Facts) -> set[str]:
-    """What the instance runs on: the shared files, its settings, each app it installs, the templates."""
+    """What the instance runs on: the shared files, its settings, each app it installs or may install, the
+    templates."""
     needed = {*ALWAYS_NEEDED, f"requirements/{facts.instance}.txt"}
-    packages = ["settings", "templates", *sorted(app for app in facts.project_apps if app in facts.installed_apps)]
+    packages = ["settings", "templates", *sorted(app for app in facts.project_apps if facts.ships(app))]
     for package in packages:
         for path in (root / package).rglob("*"):
             relative = path.relative_to(root).as_posix()
@@ -427,8 +439,9 @@ def needed_files(root: Path, facts: Facts) -> set[str]:
 
 
 def foreign_variables(facts: Facts) -> tuple[set[str], set[str]]:
-    """The variables read by the channels this instance does not use, and their shared prefixes
-    (``SLACK_``): a new variable of that provider is foreign before anyone lists it."""
+    """The variables read by the channels this instance does not use by default (an optional channel's are
+    set as machine secrets, never in the Fly file or the deploy job), and their shared prefixes (``SLACK_``): a
+    new variable of that provider is foreign before anyone lists it."""
     own = {name for app in facts.channel_apps for name in facts.channel_env_vars.get(app, [])}
     foreign = {
         name

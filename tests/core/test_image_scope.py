@@ -32,6 +32,13 @@ check_scope = load_check_scope()
 OTHER = {"home": "biz", "biz": "home"}
 OWN_SKILLS = {"home": "home_skills", "biz": "work_skills"}
 OWN_CHANNEL = {"home": "channels_wa", "biz": "channels_slack"}
+# The apps of the other instance only: channels_wa is shared channel code (biz's optional WhatsApp number).
+FOREIGN_APPS = {"home": ("work_skills/", "channels_slack/"), "biz": ("home_skills/",)}
+# The variables that switch an instance's optional channels on (settings/biz.py: biz's WhatsApp number).
+OPTIONAL_CHANNEL_ENV = {
+    "home": {},
+    "biz": {"PHONE_ID": "1", "META_TOKEN": "t", "META_APP_SECRET": "s", "META_VERIFY_TOKEN": "v"},
+}
 INSTANCES = [pytest.param("home", marks=pytest.mark.home), pytest.param("biz", marks=pytest.mark.biz)]
 
 
@@ -64,8 +71,7 @@ def test_each_image_holds_nothing_of_another_instance_and_everything_it_runs_on(
 
     assert problems == [], "\n".join(map(str, problems))
     files = check_scope.image_of(real_build(instance)).files
-    other_apps = (f"{OWN_SKILLS[OTHER[instance]]}/", f"{OWN_CHANNEL[OTHER[instance]]}/")
-    assert not [p for p in files if p.startswith(("tests/", "bench/", ".git/", "var/", *other_apps))]
+    assert not [p for p in files if p.startswith(("tests/", "bench/", ".git/", "var/", *FOREIGN_APPS[instance]))]
     # settings/biz.py, templates/prompts/biz.txt, requirements/biz.txt… in the home image (and the reverse).
     assert not [p for p in files if OTHER[instance] in re.split(r"[^a-z0-9]+", p)]
     assert files["manage.py"] == "/app/manage.py"
@@ -78,7 +84,8 @@ def test_each_image_holds_nothing_of_another_instance_and_everything_it_runs_on(
 @pytest.mark.parametrize("instance", INSTANCES)
 def test_the_image_files_alone_start_the_instance_and_import_every_module(instance, tmp_path):
     """Lay out exactly the image's files and boot Django on them: system checks (apps, admin, URLs) pass
-    and every module in the image imports, so nothing the instance needs was left out."""
+    and every module in the image imports, so nothing the instance needs was left out. An optional channel's
+    modules (channels_wa in biz) import with its variables set, and the image also boots without them."""
     files = check_scope.image_of(real_build(instance)).files
     for source, in_image in files.items():
         target = tmp_path / PurePosixPath(in_image).relative_to("/app")
@@ -110,7 +117,7 @@ def test_the_image_files_alone_start_the_instance_and_import_every_module(instan
     completed = subprocess.run(
         [sys.executable, "-c", program, *modules],
         cwd=tmp_path,
-        env=environment,
+        env={**environment, **OPTIONAL_CHANNEL_ENV[instance]},
         capture_output=True,
         text=True,
         timeout=90,
@@ -119,6 +126,16 @@ def test_the_image_files_alone_start_the_instance_and_import_every_module(instan
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert f"imported {len(modules)}" in completed.stdout
     assert len(modules) > 50
+    if OPTIONAL_CHANNEL_ENV[instance]:
+        plain = subprocess.run(
+            [sys.executable, "-c", program],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert plain.returncode == 0, plain.stderr[-3000:]
 
 
 @pytest.mark.parametrize("instance", INSTANCES)
@@ -216,6 +233,24 @@ def test_an_image_missing_an_installed_app_fails_naming_its_files(instance, cont
     assert check_scope.main([instance, "--root", str(context_copy)]) == 1
     missing = f"{channel}/apps.py: the {instance} instance runs on it but the image has no /app/{channel}/apps.py"
     assert missing in capsys.readouterr().err
+
+
+@pytest.mark.biz
+def test_the_biz_image_carries_the_whatsapp_channel_and_fails_without_it(context_copy, capsys):
+    """Biz's optional WhatsApp number is switched on by its variables alone: the image must already hold the
+    channel's code, while home's skills stay out (test above)."""
+    files = check_scope.image_of(real_build("biz")).files
+    assert files["channels_wa/views.py"] == "/app/channels_wa/views.py"
+    biz_stage = "FROM base AS app-biz\nCOPY work_skills/ work_skills/\nCOPY channels_slack/ channels_slack/\n"
+    dockerfile_text = (context_copy / "Dockerfile").read_text()
+    start = dockerfile_text.index(biz_stage)
+    end = dockerfile_text.index("COPY channels_wa/ channels_wa/\n", start) + len("COPY channels_wa/ channels_wa/\n")
+    (context_copy / "Dockerfile").write_text(dockerfile_text[:start] + biz_stage + dockerfile_text[end:])
+
+    assert check_scope.main(["biz", "--root", str(context_copy)]) == 1
+    missing = "channels_wa/apps.py: the biz instance runs on it but the image has no /app/channels_wa/apps.py"
+    assert missing in capsys.readouterr().err
+    assert check_scope.main(["home", "--root", str(context_copy)]) == 0, "home's stage still copies it"
 
 
 @pytest.mark.parametrize("instance", INSTANCES)
