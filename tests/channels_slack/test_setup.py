@@ -1,12 +1,20 @@
 """Configuration: the credential check, the demo owner's address, the channel in the biz settings."""
 
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
 import pytest
+import yaml
 from django.core.checks import run_checks
 from django.core.management import call_command
+from django.urls import resolve
 
 from alfred.channels import get_channel
 from alfred.console import console_exchange
 from alfred.models import MemberAddress
+from channels_slack.views import slack_events
 
 pytestmark = [pytest.mark.biz]
 
@@ -84,20 +92,52 @@ def test_the_web_process_loads_the_slack_urls_without_any_slack_sdk():
     assert result.stdout.strip() == "[]"
 
 
+MANIFESTS = Path(__file__).resolve().parents[2] / "channels_slack"
+
+
+def manifest(name: str) -> dict[str, Any]:
+    loaded = yaml.safe_load((MANIFESTS / name).read_text())
+    assert isinstance(loaded, dict), name
+    # Slack's manifest editor takes YAML or JSON: the same data must survive the JSON form too.
+    assert json.loads(json.dumps(loaded)) == loaded
+    return loaded
+
+
+def urls_in(value: object) -> list[str]:
+    """Every value under a ``url``/``request_url`` key, anywhere in a manifest."""
+    if isinstance(value, dict):
+        found = [str(item) for key, item in value.items() if key in ("url", "request_url")]
+        return found + [url for item in value.values() for url in urls_in(item)]
+    if isinstance(value, list):
+        return [url for item in value for url in urls_in(item)]
+    return []
+
+
 def test_the_manifest_points_every_request_at_the_one_endpoint():
-    from pathlib import Path
-
-    import yaml
-
-    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "channels_slack" / "manifest.yml").read_text())
-    settings_part = manifest["settings"]
+    http = manifest("manifest.yml")
+    settings_part = http["settings"]
     urls = {
         settings_part["event_subscriptions"]["request_url"],
         settings_part["interactivity"]["request_url"],
-        *(command["url"] for command in manifest["features"]["slash_commands"]),
+        *(command["url"] for command in http["features"]["slash_commands"]),
     }
-    assert urls == {"https://<host>/slack/events/"}
+    assert urls == set(urls_in(http)) == {"https://<host>/slack/events/"}
+    # The path is the route biz serves, and that route is the Slack view.
+    assert resolve(urlsplit(urls.pop()).path).func is slack_events
+    assert settings_part["socket_mode_enabled"] is False
     assert set(settings_part["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
-    assert {"chat:write", "commands", "app_mentions:read", "im:history"} <= set(
-        manifest["oauth_config"]["scopes"]["bot"]
-    )
+    assert {"chat:write", "commands", "app_mentions:read", "im:history"} <= set(http["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_socket_mode_manifest_is_the_same_app_without_request_urls():
+    socket = manifest("manifest-socket.yml")
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert urls_in(socket) == []
+    # Everything else as the HTTP manifest, so the two cannot drift apart (scopes, events, the command).
+    http = manifest("manifest.yml")
+    for command in http["features"]["slash_commands"]:
+        del command["url"]
+    del http["settings"]["event_subscriptions"]["request_url"]
+    del http["settings"]["interactivity"]["request_url"]
+    http["settings"]["socket_mode_enabled"] = True
+    assert socket == http
