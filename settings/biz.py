@@ -104,6 +104,6 @@ if BIZ_WHATSAPP:
     # Biz's own approved template for what it starts outside the 24-hour window (the morning inbox digest:
     # {{1}} the owner's name, {{2}} the number of new emails), never home's chore_reminder; the digest's per-email
     # buttons stay out of it.
-    WHATSAPP_REMINDER_TEMPLATE: str = env("WHATSAPP_REMINDER_TEMPLATE", default="inbox_digest")
-    WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES: int = env.int("WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES", default=0)
+    WHATSAPP_REMINDER_TEMPLATE = env("WHATSAPP_REMINDER_TEMPLATE", default="inbox_digest")
+    WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES = env.int("WHATSAPP_REMINDER_TEMPLATE_QUICK_REPLIES", default=0)
 globals().update(instance_settings(INSTANCE))

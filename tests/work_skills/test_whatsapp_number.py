@@ -83,6 +83,31 @@ def test_half_a_number_refuses_to_start_naming_what_is_missing_never_a_value(giv
     assert not [value for value in given.values() if value in output]
 
 
+def test_half_a_number_is_refused_in_development_mode_too():
+    """Embedded mode (no DATABASE_URL, `make chat`) tolerates missing secrets, but not half of biz's number."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        "INSTANCE": "biz",
+        "DJANGO_SETTINGS_MODULE": "settings.biz",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "META_APP_SECRET": "stray-secret-value",
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert completed.returncode != 0
+    assert "META_APP_SECRET is set but PHONE_ID, META_TOKEN, META_VERIFY_TOKEN are not" in completed.stderr
+    assert "stray-secret-value" not in completed.stderr
+
+
 @pytest.mark.django_db(transaction=True)
 def test_whatsapp_variables_that_do_not_switch_the_number_on_are_refused_as_the_other_instances(tmp_path):
     """Without PHONE_ID / META_TOKEN / META_APP_SECRET biz does not install channels_wa, so the rest of the
