@@ -157,3 +157,29 @@ def test_a_delivery_for_home_number_is_ignored(client: Client, graph: GraphAPISt
 def test_a_delivery_signed_with_another_apps_secret_is_refused(client: Client, owner_on_whatsapp: Member):
     assert deliver(client, to_biz("wamid.biz.forged", "ping"), secret="test-app-secret").status_code == 403
     assert Message.objects.count() == 0
+
+
+def test_a_notice_outside_the_window_goes_as_biz_own_template_without_quick_replies(graph: GraphAPIStandIn):
+    """The morning digest's shape (per-email Done buttons, the owner's name and the count as notice values) to
+    a member biz reaches on WhatsApp only, who has not written in the last 24 hours."""
+    from alfred.content import Button, OutboundContent
+    from alfred.outbox import message_member
+    from alfred.publisher import publisher
+    from tests.helpers import member_on
+
+    sam = member_on("whatsapp", "+44 7700 900777", name="Sam", language="en")
+    content = OutboundContent(
+        buttons=(Button(title="Done ✅ 1. Contract", tool="inbox_done", args={"uid": 7}),),
+        notice_values=("Sam", "2"),
+    )
+
+    row = message_member(member=sam, text="Good morning, Sam! 2 new emails in your inbox: …", content=content)
+    publisher.flush()
+
+    assert row is not None and row.channel == "whatsapp"
+    (sent,) = graph.wait_for_sends(1)
+    assert sent["to"] == "447700900777" and sent["type"] == "template"
+    template = sent["template"]
+    assert template["name"] == "inbox_digest"
+    (body,) = template["components"]  # no quick-reply component
+    assert [p["text"] for p in body["parameters"]] == ["Sam", "2"]
