@@ -46,6 +46,7 @@ serve: $(VENV)/.dev ## Migrate, then web + worker + beat for INSTANCE=home|biz a
 	INSTANCE=$(INSTANCE) bash fly/start.sh $(INSTANCE)
 
 bench: $(VENV)/.dev ## Run the benchmarks in bench/ and print their figures
+	@bash scripts/ensure_services.sh
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 load: $(VENV)/.dev ## Drive failing messages through a local Alfred-Home and show the 1 % paging rule crossing
