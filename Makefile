@@ -50,6 +50,7 @@ bench: $(VENV)/.dev ## Run the benchmarks in bench/ and print their figures
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 load: $(VENV)/.dev ## Drive failing messages through a local Alfred-Home and show the 1 % paging rule crossing
+	@bash scripts/ensure_services.sh
 	$(PY) bench/alert_error_ratio.py
 
 messages: $(VENV)/.dev ## Compile the .po translations into .mo files

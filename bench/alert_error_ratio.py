@@ -5,7 +5,7 @@ show the alert's expression crossing 1 %.
 Starts the instance exactly as a Fly machine does (``fly/start.sh``: gunicorn + Celery worker with beat,
 prometheus-client multiprocess mode) against a throwaway Postgres database and a Redis database of its own,
 with a loopback Graph API stand-in as WhatsApp. Then two phases of signed WhatsApp deliveries ("ping", from
-members, at ``--rate`` per second):
+members, at ``--rate`` per second), sent by Locust (tests/load/locustfile.py, headless):
 
 1. healthy: every reply is accepted by the stand-in;
 2. failing: a share (``--fail-share``, default 3 %) of the replies is refused by the stand-in with Meta's
@@ -26,7 +26,6 @@ import argparse
 import http.client
 import itertools
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -39,18 +38,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402
-    WEBHOOK,
     Instance,
-    delivery,
     free_port,
     instance_env,
     migrate_and_seed,
     postgres_database,
     redis_server,
     scratch,
-    sender,
-    signed,
 )
+from tests.load.run import run_locust  # noqa: E402
 from tests.standins.graph_api import GraphAPIStandIn, Reply, graph_error  # noqa: E402
 
 TOKEN = "bench-metrics-token"
@@ -85,22 +81,17 @@ def ratio(before: dict[tuple[str, str, str], float], after: dict[tuple[str, str,
     return failed, finished
 
 
-def phase(port: int, prefix: str, count: int, rate: float) -> tuple[int, int]:
-    """Send ``count`` deliveries at ``rate`` per second; the number answered 200 and otherwise."""
-    ok = bad = 0
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    started = time.monotonic()
-    for i in range(count):
-        delay = started + i / rate - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        body = delivery(f"wamid.alert.{os.getpid()}.{prefix}.{i}", sender(i % MEMBERS))
-        headers = signed(body)
-        conn.request("POST", WEBHOOK, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        ok, bad = (ok + 1, bad) if response.status == 200 else (ok, bad + 1)
-    return ok, bad
+def phase(port: int, count: int, rate: float) -> tuple[int, int]:
+    """About ``count`` deliveries at ``rate`` per second from Locust (tests/load/locustfile.py, one user per
+    delivery a second); the number answered 200 and otherwise."""
+    figures = run_locust(
+        "WhatsAppMember",
+        f"http://127.0.0.1:{port}",
+        users=max(round(rate), 1),
+        seconds=max(round(count / rate), 1),
+        env={"LOAD_WHATSAPP_SENDERS": str(MEMBERS)},
+    )
+    return figures["num_requests"] - figures["num_failures"], figures["num_failures"]
 
 
 def wait_for_finished(port: int, before: dict, expected: int, timeout: float = 120.0) -> dict:
@@ -192,17 +183,17 @@ def measure(port: int, standin: GraphAPIStandIn, machine: Instance, args: argpar
     print(f"Alfred-Home under fly/start.sh on 127.0.0.1:{port}; {args.messages} 'ping' deliveries per phase")
     print(f"at {args.rate:g}/s from {MEMBERS} members; replies to a loopback Graph API stand-in\n")
     print(f"{'phase':<10} {'webhook 200':>11} {'other':>6} {'finished':>9} {'failed':>7} {'error ratio':>12}  > 1 %?")
-    ok, bad = phase(port, "healthy", args.messages, args.rate)
-    after_healthy = wait_for_finished(port, start, args.messages)
+    ok, bad = phase(port, args.messages, args.rate)
+    after_healthy = wait_for_finished(port, start, ok)
     failed, finished = ratio(start, after_healthy)
     print(f"{'healthy':<10} {ok:>11} {bad:>6} {finished:>9g} {failed:>7g} {failed / max(finished, 1):>12.2%}  "
           f"{'yes' if failed / max(finished, 1) > 0.01 else 'no'}")  # fmt: skip
 
     every = max(round(1 / args.fail_share), 1)
-    standin.script_sends(*[graph_error(131026, "Message undeliverable") if (i + 1) % every == 0 else Reply()
+    standin.script_sends(*[graph_error(131026, "Message undeliverable") if i % every == 0 else Reply()
                            for i in range(args.messages)])  # fmt: skip
-    ok, bad = phase(port, "failing", args.messages, args.rate)
-    after_failing = wait_for_finished(port, after_healthy, args.messages)
+    ok, bad = phase(port, args.messages, args.rate)
+    after_failing = wait_for_finished(port, after_healthy, ok)
     failed, finished = ratio(after_healthy, after_failing)
     print(f"{'failing':<10} {ok:>11} {bad:>6} {finished:>9g} {failed:>7g} {failed / max(finished, 1):>12.2%}  "
           f"{'yes' if failed / max(finished, 1) > 0.01 else 'no'}")  # fmt: skip
