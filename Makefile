@@ -46,9 +46,11 @@ serve: $(VENV)/.dev ## Migrate, then web + worker + beat for INSTANCE=home|biz a
 	INSTANCE=$(INSTANCE) bash fly/start.sh $(INSTANCE)
 
 bench: $(VENV)/.dev ## Run the benchmarks in bench/ and print their figures
+	@bash scripts/ensure_services.sh
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 load: $(VENV)/.dev ## Drive failing messages through a local Alfred-Home and show the 1 % paging rule crossing
+	@bash scripts/ensure_services.sh
 	$(PY) bench/alert_error_ratio.py
 
 messages: $(VENV)/.dev ## Compile the .po translations into .mo files

@@ -30,40 +30,35 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import postgres_database  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=500, help="messages per variant (at most 20,000)")
     parser.add_argument("--archive-events", type=int, default=50_000, help="events to archive (at most 500,000)")
-    parser.add_argument(
-        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://alfred_app:alfred_app@127.0.0.1:5432")
-    )
     args = parser.parse_args()
     if not 0 < args.messages <= 20_000:
         raise SystemExit("refusing: keep the bench bounded (1–20,000 messages)")
     if not 0 < args.archive_events <= 500_000:
         raise SystemExit("refusing: keep the bench bounded (1–500,000 archived events)")
-    database = f"alfred_bench_audit_{os.getpid()}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    try:
-        os.environ.update(
-            DJANGO_SETTINGS_MODULE="settings.home",
-            DATABASE_URL=f"{args.postgres}/{database}",
-            SECRET_KEY="bench-only-secret-key",
-            DEBUG="0",
-            TASKS_INLINE="1",
-            LOG_LEVEL="WARNING",
-        )
-        os.environ.pop("REDIS_URL", None)
-        run(args.messages)
-        archive(args.archive_events)
-    finally:
-        from django.db import connections
+    with postgres_database("alfred_bench_audit") as database_url:
+        try:
+            os.environ.update(
+                DJANGO_SETTINGS_MODULE="settings.home",
+                DATABASE_URL=database_url,
+                SECRET_KEY="bench-only-secret-key",
+                DEBUG="0",
+                TASKS_INLINE="1",
+                LOG_LEVEL="WARNING",
+            )
+            os.environ.pop("REDIS_URL", None)
+            run(args.messages)
+            archive(args.archive_events)
+        finally:
+            from django.db import connections
 
-        connections.close_all()
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            connections.close_all()
 
 
 def timed(count: int, first: Callable[[int], object], second: Callable[[int], object]) -> tuple[float, float]:

