@@ -1,0 +1,380 @@
+"""The calendar bridge on home (README "Calendar bridge"): ``manage.py calendar_import`` and its nightly task
+read biz's signed busy blocks from the directory, a URL or the bucket (moto's S3 server with IAM on), refuse
+what does not verify and keep the last good blocks, with the refusal logged, audited and the age alert
+growing; then "am I free …?" in English and Spanish, read-only."""
+
+import io
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+
+from alfred.bridge import BusyBlock, document_build, document_sign, key_pair_generate
+from alfred.models import AuditEvent
+from home_skills.bridge import REJECTED, STALE
+from home_skills.models import CalendarBlock, CalendarBridge
+from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, put_as_writer  # noqa: F401  (a fixture)
+from tests.home_skills.conftest import tool_call
+
+pytestmark = pytest.mark.home
+
+ROOT = Path(__file__).resolve().parents[2]
+MADRID = ZoneInfo("Europe/Madrid")
+PRIVATE, PUBLIC = key_pair_generate()
+OTHER_PRIVATE, _ = key_pair_generate()
+METRICS_TOKEN = "test-calendar-metrics-token"
+
+
+def in_two_days(hour: int, minute: int = 0) -> datetime:
+    """A time the day after tomorrow in Madrid: inside every document's window, never in the past."""
+    day = datetime.now(MADRID).date() + timedelta(days=2)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=MADRID)
+
+
+GOOD_BLOCKS = [BusyBlock(in_two_days(10), in_two_days(12), tz="Europe/Madrid")]
+
+
+def signed(blocks: list[BusyBlock] | None = None, *, age: timedelta = timedelta(hours=1), key: str = PRIVATE) -> bytes:
+    """A document as biz writes it, generated ``age`` ago (negative: from the future)."""
+    generated_at = timezone.now().replace(microsecond=0) - age
+    blocks = GOOD_BLOCKS if blocks is None else blocks
+    return document_sign(document_build(blocks=blocks, generated_at=generated_at, days=14), key)
+
+
+def tampered() -> bytes:
+    envelope = json.loads(signed())
+    envelope["document"]["blocks"][0]["end"] = in_two_days(11).isoformat()  # "free from 11": a lie
+    return json.dumps(envelope).encode()
+
+
+# Each bad document, and the words the refusal gives for it.
+BAD_DOCUMENTS = {
+    "tampered": (tampered, "bad signature"),
+    "wrong key": (lambda: signed(key=OTHER_PRIVATE), "bad signature"),
+    "expired": (lambda: signed(age=timedelta(days=15)), "expired"),
+    "future-dated": (lambda: signed(age=-timedelta(hours=1)), "future-dated"),
+    "older than home's": (lambda: signed(age=timedelta(hours=3)), "older than the one home has"),
+}
+
+
+@pytest.fixture
+def bridge_dir(tmp_path: Path, settings: Any) -> Path:
+    """Home reading ``ALFRED_BRIDGE_DIR`` (the embedded default), with biz's public key."""
+    settings.ALFRED_BRIDGE_URL = ""
+    settings.ALFRED_BRIDGE_BUCKET = ""
+    settings.ALFRED_BRIDGE_DIR = str(tmp_path)
+    settings.ALFRED_BRIDGE_PUBLIC_KEY = PUBLIC
+    settings.ALFRED_METRICS_TOKEN = METRICS_TOKEN
+    settings.PROMETHEUS_MULTIPROC_DIR = ""
+    return tmp_path
+
+
+def publish(directory: Path, body: bytes) -> None:
+    (directory / OBJECT).write_bytes(body)
+
+
+def calendar_import() -> str:
+    """``manage.py calendar_import`` in this process: its output, or ``CommandError`` (exit 1 from a shell)."""
+    out = io.StringIO()
+    call_command("calendar_import", stdout=out)
+    return out.getvalue()
+
+
+def blocks() -> list[tuple[datetime, datetime, bool]]:
+    return [(b.start, b.end, b.all_day) for b in CalendarBlock.objects.order_by("start")]
+
+
+GOOD = [(in_two_days(10), in_two_days(12), False)]
+
+
+def bridge_age_metric() -> float:
+    response = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}")
+    assert response.status_code == 200
+    for family in text_string_to_metric_families(response.content.decode()):
+        for sample in family.samples:
+            if sample.name == "alfred_calendar_bridge_age_seconds" and sample.labels.get("instance") == "home":
+                return sample.value
+    raise AssertionError("no alfred_calendar_bridge_age_seconds for home")
+
+
+def audited(action: str) -> list[dict[str, Any]]:
+    return [e.detail for e in AuditEvent.objects.filter(action=action).order_by("pk")]
+
+
+# --- refusals, through the command ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", list(BAD_DOCUMENTS))
+def test_a_bad_document_is_refused_the_last_good_blocks_stay_and_the_refusal_is_logged_audited_and_aged(
+    bad, bridge_dir, caplog
+):
+    publish(bridge_dir, signed())
+    assert "1 busy block(s)" in calendar_import()
+    good_state = CalendarBridge.objects.get()
+    age_after_import = bridge_age_metric()
+    assert 3590 < age_after_import < 3700
+
+    make, reason = BAD_DOCUMENTS[bad]
+    publish(bridge_dir, make())
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="home_skills.bridge"), pytest.raises(CommandError) as refused:
+        calendar_import()
+
+    assert reason in str(refused.value)
+    assert "busy blocks kept: 1 hours old" in str(refused.value)
+    assert audited(STALE) == []  # an hour old: no age alert
+    assert blocks() == GOOD
+    state = CalendarBridge.objects.get()
+    assert (state.generated_at, state.imported_at) == (good_state.generated_at, good_state.imported_at)
+    assert reason in state.last_error
+    assert [d["reason"] for d in audited(REJECTED)] == [state.last_error]
+    assert any(r.levelno == logging.WARNING and reason in r.getMessage() for r in caplog.records)
+    # The age is the last good document's, still growing: a refused one, however new it says it is, resets nothing.
+    assert age_after_import < bridge_age_metric() < 3700
+
+
+@pytest.mark.django_db
+def test_two_nights_without_a_good_document_raise_the_age_alert_which_grows_through_refusals_and_checks(
+    bridge_dir, caplog
+):
+    from home_skills.tasks import calendar_bridge_check
+
+    # The last good document biz managed to write, 51 hours ago (still inside its 14 days): two nights old.
+    publish(bridge_dir, signed(age=timedelta(hours=51)))
+    with caplog.at_level(logging.WARNING, logger="home_skills.bridge"):
+        calendar_import()
+    assert [round(d["age_hours"]) for d in audited(STALE)] == [51]
+    assert any("calendar bridge stale: the busy blocks are 51 hours old" in r.getMessage() for r in caplog.records)
+    at_import = bridge_age_metric()
+    assert 51 * 3600 <= at_import < 51 * 3600 + 100
+
+    # Tonight's document does not verify: refused, the old blocks kept, the alert raised again and older.
+    publish(bridge_dir, tampered())
+    with pytest.raises(CommandError, match="busy blocks kept: 51 hours old"):
+        calendar_import()
+    assert blocks() == GOOD
+    at_refusal = bridge_age_metric()
+    assert at_import < at_refusal
+    assert len(audited(STALE)) == 2
+
+    # The hourly beat task checks again: the metric keeps growing, the alert stays up.
+    calendar_bridge_check.delay()
+    assert at_refusal < bridge_age_metric()
+    assert len(audited(STALE)) == 3
+
+
+@pytest.mark.django_db
+def test_stale_busy_blocks_are_answered_with_a_warning_in_both_languages(bridge_dir, family):
+    publish(bridge_dir, signed(age=timedelta(hours=60)))
+    calendar_import()
+
+    en = tool_call(family["Ana"], "calendar_free", when="the day after tomorrow")
+    es = tool_call(family["Ana"], "calendar_free", language="es", when="pasado mañana")
+
+    assert "10:00–12:00" in en.text
+    assert en.text.endswith("(My copy of the calendar is 2 days old, so it may have changed.)")
+    assert es.text.endswith("(Mi copia del calendario tiene 2 días, así que puede haber cambiado.)")
+    assert len(audited(STALE)) == 1
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.django_db
+def test_an_unreachable_url_or_bucket_keeps_the_last_good_blocks_and_fails_with_a_clear_message(bridge_dir, settings):
+    publish(bridge_dir, signed())
+    calendar_import()
+    port = closed_port()
+
+    settings.ALFRED_BRIDGE_URL = f"http://127.0.0.1:{port}/{OBJECT}?X-Amz-Signature=secret-part"
+    with pytest.raises(CommandError) as by_url:
+        calendar_import()
+    settings.ALFRED_BRIDGE_URL = ""
+    settings.ALFRED_BRIDGE_BUCKET = BUCKET
+    settings.ALFRED_BRIDGE_S3_ENDPOINT_URL = f"http://127.0.0.1:{port}"
+    settings.ALFRED_BRIDGE_READER_ACCESS_KEY_ID = "AKIAHOMEREADER"
+    settings.ALFRED_BRIDGE_READER_SECRET_ACCESS_KEY = "home-reader-secret"
+    with pytest.raises(CommandError) as by_bucket:
+        calendar_import()
+
+    assert str(by_url.value) == (
+        "calendar import refused: cannot reach 127.0.0.1: ConnectError (busy blocks kept: 1 hours old)"
+    )
+    assert str(by_bucket.value) == (
+        "calendar import refused: cannot reach the bucket: EndpointConnectionError (busy blocks kept: 1 hours old)"
+    )
+    assert blocks() == GOOD
+    reasons = " ".join(d["reason"] for d in audited(REJECTED))
+    assert "secret-part" not in reasons and "home-reader-secret" not in reasons
+
+
+def home_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A home process's environment from scratch: development mode on a throwaway SQLite file."""
+    keep = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ") if name in os.environ}
+    return {
+        **keep,
+        "INSTANCE": "home",
+        "DJANGO_SETTINGS_MODULE": "settings.home",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'home.sqlite3'}",
+        "DEBUG": "1",
+        "ALFRED_BRIDGE_DIR": str(tmp_path),
+        "ALFRED_BRIDGE_PUBLIC_KEY": PUBLIC,
+        **extra,
+    }
+
+
+def home(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args, "--settings=settings.home"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_from_a_shell_the_command_exits_non_zero_when_the_url_is_unreachable_and_names_what_it_kept(tmp_path):
+    publish(tmp_path, signed())
+    env = home_env(tmp_path)
+    assert home(env, "migrate", "-v", "0").returncode == 0
+
+    good = home(env, "calendar_import")
+    unreachable = home({**env, "ALFRED_BRIDGE_URL": f"http://127.0.0.1:{closed_port()}/{OBJECT}"}, "calendar_import")
+
+    assert good.returncode == 0, good.stderr
+    assert unreachable.returncode == 1
+    assert unreachable.stdout == ""
+    assert (
+        "calendar import refused: cannot reach 127.0.0.1: ConnectError (busy blocks kept: 1 hours old)"
+        in unreachable.stderr
+    )
+
+
+# --- reading the bucket with home's own read-only key (moto, IAM on) --------------------------------------
+
+
+def reader_settings(settings: Any, bucket: BridgeBucket) -> None:
+    """Home's settings with a bucket, as settings/home.py reads them: the reader's key, nothing of biz's."""
+    settings.ALFRED_BRIDGE_URL = ""
+    settings.ALFRED_BRIDGE_BUCKET = BUCKET
+    settings.ALFRED_BRIDGE_OBJECT = OBJECT
+    settings.ALFRED_BRIDGE_S3_ENDPOINT_URL = bucket.endpoint
+    settings.ALFRED_BRIDGE_S3_REGION = "us-east-1"
+    settings.ALFRED_BRIDGE_READER_ACCESS_KEY_ID = bucket.reader.access_key
+    settings.ALFRED_BRIDGE_READER_SECRET_ACCESS_KEY = bucket.reader.secret_key
+
+
+@pytest.mark.django_db
+def test_home_reads_the_bucket_with_its_read_only_key_refuses_a_tampered_object_and_cannot_write(
+    bridge_dir,
+    settings,
+    bridge_bucket,  # noqa: F811
+):
+    from botocore.exceptions import ClientError
+
+    reader_settings(settings, bridge_bucket)
+    put_as_writer(bridge_bucket, signed())
+    assert "1 busy block(s)" in calendar_import()
+    assert blocks() == GOOD
+
+    put_as_writer(bridge_bucket, tampered())
+    with pytest.raises(CommandError, match="bad signature"):
+        calendar_import()
+    assert blocks() == GOOD
+
+    reader = bridge_bucket.client(bridge_bucket.reader)
+    for attempt in (
+        lambda: reader.put_object(Bucket=BUCKET, Key=OBJECT, Body=signed()),  # type: ignore[attr-defined]
+        lambda: reader.delete_object(Bucket=BUCKET, Key=OBJECT),  # type: ignore[attr-defined]
+        lambda: reader.list_objects_v2(Bucket=BUCKET),  # type: ignore[attr-defined]
+        lambda: reader.put_object(Bucket=BUCKET, Key="other.json", Body=b"{}"),  # type: ignore[attr-defined]
+    ):
+        with pytest.raises(ClientError, match="AccessDenied"):
+            attempt()
+
+
+@pytest.mark.django_db
+def test_a_key_without_read_permission_is_refused_by_the_bucket_and_the_last_good_blocks_stay(
+    bridge_dir,
+    settings,
+    bridge_bucket,  # noqa: F811
+):
+    """The bucket checks who reads: with the writer's put-only key in home's place the GET is refused."""
+    reader_settings(settings, bridge_bucket)
+    put_as_writer(bridge_bucket, signed())
+    calendar_import()
+
+    settings.ALFRED_BRIDGE_READER_ACCESS_KEY_ID = bridge_bucket.writer.access_key
+    settings.ALFRED_BRIDGE_READER_SECRET_ACCESS_KEY = bridge_bucket.writer.secret_key
+    with pytest.raises(CommandError) as refused:
+        calendar_import()
+
+    assert "the bucket refused the read: AccessDenied" in str(refused.value)
+    assert blocks() == GOOD
+
+
+@pytest.fixture
+def document_url() -> Iterator[dict[str, bytes]]:
+    """A plain HTTP server on loopback standing in for ``ALFRED_BRIDGE_URL`` (a CDN or public-read object):
+    it serves what the test puts in the dict, by path; anything else is 404. (moto refuses presigned URLs
+    once its IAM check is on, so the bucket tests sign their GET in the header instead.)"""
+    served: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = served.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    served["base"] = f"http://127.0.0.1:{server.server_address[1]}".encode()
+    try:
+        yield served
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.django_db
+def test_home_reads_a_configured_url_and_refuses_what_it_serves_unsigned_or_missing(bridge_dir, settings, document_url):
+    base = document_url["base"].decode()
+    document_url["/bridge/busy-blocks.json"] = signed()
+    settings.ALFRED_BRIDGE_URL = f"{base}/bridge/busy-blocks.json"
+    assert "1 busy block(s)" in calendar_import()
+    assert blocks() == GOOD
+
+    document_url["/bridge/busy-blocks.json"] = tampered()
+    with pytest.raises(CommandError, match="bad signature"):
+        calendar_import()
+    settings.ALFRED_BRIDGE_URL = f"{base}/gone.json"
+    with pytest.raises(CommandError, match=r"127\.0\.0\.1 answered HTTP 404"):
+        calendar_import()
+    assert blocks() == GOOD
