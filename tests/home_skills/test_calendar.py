@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from alfred.models import AuditEvent
 from home_skills.bridge import REJECTED, STALE
 from home_skills.models import CalendarBlock, CalendarBridge
 from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, put_as_writer  # noqa: F401  (a fixture)
+from tests.bridge_schedule import next_runs
 from tests.home_skills.conftest import tool_call
 
 pytestmark = pytest.mark.home
@@ -378,3 +379,49 @@ def test_home_reads_a_configured_url_and_refuses_what_it_serves_unsigned_or_miss
     with pytest.raises(CommandError, match=r"127\.0\.0\.1 answered HTTP 404"):
         calendar_import()
     assert blocks() == GOOD
+
+
+# --- the nightly schedule -------------------------------------------------------------------------------
+
+
+def test_homes_beat_imports_at_three_madrid_time_and_schedules_no_export():
+    from settings.celery import app
+
+    app.loader.import_default_modules()
+    beat = app.conf.beat_schedule
+    imports = [entry for entry in beat.values() if entry["task"] == "home_skills.tasks.calendar_import"]
+    assert len(imports) == 1
+    assert imports[0]["task"] in app.tasks
+    schedule = imports[0]["schedule"]
+    assert str(schedule.tz) == "Europe/Madrid"
+    runs = next_runs(schedule)
+    assert [f"{run.astimezone(MADRID):%Y-%m-%d %H:%M}" for run in runs] == [
+        "2027-01-15 03:00",
+        "2027-07-15 03:00",
+        "2027-03-28 03:00",  # the clocks went forward at 02:00: still 03:00 on the wall
+    ]
+    assert [run.astimezone(UTC).hour for run in runs] == [2, 1, 1]
+    # Home only reads: biz's export (or any biz task) is not on its schedule, and not a task it knows.
+    assert [
+        entry["task"] for entry in beat.values() if "export" in entry["task"] or "work_skills" in entry["task"]
+    ] == []
+    assert "work_skills.tasks.calendar_export" not in app.tasks
+
+
+@pytest.mark.django_db
+def test_the_scheduled_task_runs_the_commands_code(bridge_dir):
+    from settings.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: the apps' tasks modules
+    # The task as beat names it.
+    task = app.tasks[next(e["task"] for e in app.conf.beat_schedule.values() if e["task"].endswith(".calendar_import"))]
+    publish(bridge_dir, signed())
+    task.delay()
+    assert blocks() == GOOD
+    assert [d["blocks"] for d in audited("bridge.import")] == [1]
+
+    # A refusal does not fail the task (Celery would retry into the same refusal): refused, kept, audited.
+    publish(bridge_dir, tampered())
+    task.delay()
+    assert blocks() == GOOD
+    assert ["bad signature" in d["reason"] for d in audited(REJECTED)] == [True]

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from alfred.bridge import document_verify, key_pair_generate
 from alfred.models import AuditEvent
 from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket  # noqa: F401  (a fixture)
+from tests.bridge_schedule import next_runs
 from work_skills.calendar import calendar_export, calendar_occurrences
 from work_skills.models import CalendarEvent
 
@@ -355,3 +356,42 @@ def test_homes_settings_hold_no_biz_key_or_writer_credential(tmp_path, bridge_bu
         assert [d for d in defined if d.startswith(name)] == []
     for value in (PRIVATE, bridge_bucket.writer.access_key, bridge_bucket.writer.secret_key):
         assert value not in printed.stdout
+
+
+def test_bizs_beat_exports_at_two_madrid_time_and_schedules_no_import():
+    from settings.celery import app
+
+    app.loader.import_default_modules()
+    beat = app.conf.beat_schedule
+    exports = [entry for entry in beat.values() if entry["task"] == "work_skills.tasks.calendar_export"]
+    assert len(exports) == 1
+    assert exports[0]["task"] in app.tasks
+    schedule = exports[0]["schedule"]
+    assert str(schedule.tz) == "Europe/Madrid"
+    runs = next_runs(schedule)
+    assert [f"{run.astimezone(MADRID):%Y-%m-%d %H:%M}" for run in runs] == [
+        "2027-01-15 02:00",
+        "2027-07-15 02:00",
+        "2027-03-28 03:00",  # 02:00 does not exist that night: the clocks jump from 02:00 to 03:00
+    ]
+    assert [run.astimezone(UTC).hour for run in runs] == [1, 0, 1]
+    # Biz only writes: home's import and age check are not on its schedule, nor tasks it knows.
+    assert [
+        entry["task"] for entry in beat.values() if "home_skills" in entry["task"] or "import" in entry["task"]
+    ] == []
+    assert "home_skills.tasks.calendar_import" not in app.tasks
+
+
+@pytest.mark.django_db
+def test_the_scheduled_export_runs_the_commands_code(feed, local_bridge):
+    from settings.celery import app
+
+    app.loader.import_default_modules()
+    # The task as beat names it, run as a worker would (eagerly here: TASKS_INLINE).
+    task = app.tasks[next(e["task"] for e in app.conf.beat_schedule.values() if e["task"].endswith(".calendar_export"))]
+    task.delay()
+
+    raw = (local_bridge / "busy-blocks.json").read_bytes()
+    verified = document_verify(raw, PUBLIC, now=datetime.now(UTC))
+    assert (datetime.now(UTC) - verified.generated_at) < timedelta(minutes=1)
+    assert AuditEvent.objects.filter(action="bridge.export").count() == 1
