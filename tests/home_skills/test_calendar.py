@@ -26,11 +26,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from alfred.bridge import BusyBlock, document_build, document_sign, key_pair_generate
 from alfred.models import AuditEvent
+from alfred.rules.when import when_span
 from home_skills.bridge import REJECTED, STALE
 from home_skills.models import CalendarBlock, CalendarBridge
+from home_skills.selectors import member_zone
 from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, put_as_writer  # noqa: F401  (a fixture)
 from tests.bridge_schedule import next_runs
-from tests.home_skills.conftest import tool_call
+from tests.home_skills.conftest import chat, tool_call
 
 pytestmark = pytest.mark.home
 
@@ -425,3 +427,101 @@ def test_the_scheduled_task_runs_the_commands_code(bridge_dir):
     task.delay()
     assert blocks() == GOOD
     assert ["bad signature" in d["reason"] for d in audited(REJECTED)] == [True]
+
+
+# --- "am I free …?", English and Spanish, through the chat ---------------------------------------------
+
+# Where each kind of span gets its one busy hour (local time): the morning of a day, a weekend or a week,
+# mid-afternoon of a part of a day, the moment itself.
+BUSY_HOUR = {"day": 10, "weekend": 10, "week": 10, "part": 14}
+
+
+def busy_hour_in(when: str, zone: ZoneInfo) -> datetime:
+    span = when_span(when, now=datetime.now(zone))
+    assert span is not None, when
+    if span.kind == "moment":
+        return span.start
+    day = span.day
+    return datetime(day.year, day.month, day.day, BUSY_HOUR[span.kind], tzinfo=zone)
+
+
+def bridge_holds(*hours: datetime) -> None:
+    """Busy blocks as a good import leaves them (one hour each), from a document generated an hour ago."""
+    CalendarBlock.objects.bulk_create(
+        CalendarBlock(start=start, end=start + timedelta(hours=1), tz="Europe/Madrid") for start in hours
+    )
+    CalendarBridge.objects.create(generated_at=timezone.now() - timedelta(hours=1), imported_at=timezone.now())
+
+
+@pytest.mark.parametrize(
+    ("question", "when", "tool", "lead"),
+    [
+        ("am I free on Saturday?", "on saturday", "calendar_free", "work things"),
+        ("am I free tomorrow afternoon?", "tomorrow afternoon", "calendar_free", "work things"),
+        ("am I free this weekend?", "this weekend", "calendar_free", "work things"),
+        ("what do I have next week?", "next week", "calendar_busy", "work things"),
+        ("am I free at 5pm on Friday?", "at 5pm on friday", "calendar_free", "No — you have work things"),
+        ("do I have anything the day after tomorrow?", "the day after tomorrow", "calendar_busy", "work things"),
+        ("¿estoy libre el sábado?", "el sabado", "calendar_free", "cosas del trabajo"),
+        ("¿estoy libre mañana por la tarde?", "manana por la tarde", "calendar_free", "cosas del trabajo"),
+        ("¿tengo algo el finde?", "el finde", "calendar_busy", "cosas del trabajo"),
+        ("¿qué tengo pasado mañana?", "pasado manana", "calendar_busy", "cosas del trabajo"),
+        ("¿estoy libre el viernes a las 5 de la tarde?", "el viernes a las 5 de la tarde", "calendar_free", "No:"),
+        ("¿qué tengo la semana que viene?", "la semana que viene", "calendar_busy", "cosas del trabajo"),
+    ],
+)
+def test_calendar_questions_in_english_and_spanish_are_answered_from_the_busy_blocks_in_the_members_zone(
+    transactional_family, question, when, tool, lead
+):
+    ana = transactional_family["Ana"]
+    zone = member_zone(ana)
+    start = busy_hour_in(when, zone)
+    bridge_holds(start)
+
+    answered = chat(question, sender="Ana")
+
+    assert answered["path"] == "rules"
+    assert [(a["tool"], a["args"]) for a in answered["actions"]] == [(tool, {"when": when})]
+    assert lead in answered["reply"]
+    assert f"{start:%H:%M}–{start + timedelta(hours=1):%H:%M}" in answered["reply"]
+    other_language = "cosas del trabajo" if "work things" in lead else "work things"
+    assert other_language not in answered["reply"]
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        ("am I free tomorrow morning?", "Yes — you're free"),
+        ("¿estoy libre mañana por la mañana?", "Sí, estás libre"),
+    ],
+)
+def test_a_span_without_busy_blocks_is_free(transactional_family, question, reply):
+    bridge_holds(busy_hour_in("tomorrow afternoon", member_zone(transactional_family["Ana"])))
+
+    answered = chat(question, sender="Ana")
+
+    assert answered["reply"].startswith(reply)
+    assert answered["actions"][0]["tool"] == "calendar_free"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "reply"),
+    [
+        ("add the school play to my calendar", "I can only see when you're busy — I can't add, move or cancel events."),
+        ("move my meeting on Saturday to 5pm", "I can only see when you're busy — I can't add, move or cancel events."),
+        ("añade la función del colegio a mi calendario", "Solo veo cuándo estás ocupado: no puedo añadir"),
+        ("cancela mi reunión del sábado", "Solo veo cuándo estás ocupado: no puedo añadir"),
+    ],
+)
+def test_a_request_to_add_move_or_cancel_an_event_is_answered_read_only_and_writes_nothing(
+    transactional_family, request_text, reply
+):
+    bridge_holds(busy_hour_in("on saturday", member_zone(transactional_family["Ana"])))
+    before = (blocks(), list(CalendarBridge.objects.values()))
+
+    answered = chat(request_text, sender="Ana")
+
+    assert answered["reply"].startswith(reply)
+    assert [a["tool"] for a in answered["actions"]] == ["out_of_scope"]
+    assert (blocks(), list(CalendarBridge.objects.values())) == before
+    assert not AuditEvent.objects.filter(action__startswith="tool.write").exists()
