@@ -525,3 +525,30 @@ def test_a_request_to_add_move_or_cancel_an_event_is_answered_read_only_and_writ
     assert [a["tool"] for a in answered["actions"]] == ["out_of_scope"]
     assert (blocks(), list(CalendarBridge.objects.values())) == before
     assert not AuditEvent.objects.filter(action__startswith="tool.write").exists()
+
+
+@pytest.mark.django_db
+def test_busy_blocks_either_side_of_a_dst_change_are_imported_and_read_back_at_their_wall_clock_time(bridge_dir):
+    """Madrid leaves summer time on Sunday 25 October 2026: a 10:00 meeting on Saturday and one on Sunday are
+    an hour apart in UTC and both 10:00 to the member."""
+    from home_skills.bridge import calendar_import as bridge_import
+    from home_skills.skills.calendar import busy_in
+
+    generated_at = datetime(2026, 10, 20, 22, 0, tzinfo=UTC)
+    saturday, sunday = datetime(2026, 10, 24, 10, tzinfo=MADRID), datetime(2026, 10, 25, 10, tzinfo=MADRID)
+    document = document_build(
+        blocks=[BusyBlock(day, day + timedelta(hours=1), tz="Europe/Madrid") for day in (saturday, sunday)],
+        generated_at=generated_at,
+        days=14,
+    )
+    publish(bridge_dir, document_sign(document, PRIVATE))
+    # The command's code on the night after the export (the command itself reads today's clock).
+    assert bridge_import(now=generated_at + timedelta(hours=5)).ok
+
+    assert [b.start.astimezone(UTC).hour for b in CalendarBlock.objects.order_by("start")] == [8, 9]
+    weekend = when_span("this weekend", now=datetime(2026, 10, 21, 10, tzinfo=MADRID))
+    assert weekend is not None
+    assert [(f"{s:%a %H:%M}", f"{e:%H:%M}") for s, e, _ in busy_in(weekend)] == [
+        ("Sat 10:00", "11:00"),
+        ("Sun 10:00", "11:00"),
+    ]
