@@ -183,6 +183,16 @@ def test_two_nights_without_a_good_document_raise_the_age_alert_which_grows_thro
 
 
 @pytest.mark.django_db
+def test_before_the_first_good_document_the_age_is_infinite_and_the_alert_is_up(bridge_dir):
+    from home_skills.tasks import calendar_bridge_check
+
+    calendar_bridge_check.delay()
+
+    assert bridge_age_metric() == float("inf")
+    assert audited(STALE) == [{"age_hours": None}]
+
+
+@pytest.mark.django_db
 def test_stale_busy_blocks_are_answered_with_a_warning_in_both_languages(bridge_dir, family):
     publish(bridge_dir, signed(age=timedelta(hours=60)))
     calendar_import()
