@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -30,7 +29,7 @@ from alfred.rules.when import when_span
 from home_skills.bridge import REJECTED, STALE
 from home_skills.models import CalendarBlock, CalendarBridge
 from home_skills.selectors import member_zone
-from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, put_as_writer  # noqa: F401  (a fixture)
+from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, closed_port, put_as_writer  # noqa: F401  (a fixture)
 from tests.bridge_schedule import next_runs
 from tests.home_skills.conftest import chat, tool_call
 
@@ -204,13 +203,6 @@ def test_stale_busy_blocks_are_answered_with_a_warning_in_both_languages(bridge_
     assert en.text.endswith("(My copy of the calendar is 2 days old, so it may have changed.)")
     assert es.text.endswith("(Mi copia del calendario tiene 2 días, así que puede haber cambiado.)")
     assert len(audited(STALE)) == 1
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.django_db
