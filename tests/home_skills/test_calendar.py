@@ -554,3 +554,40 @@ def test_busy_blocks_either_side_of_a_dst_change_are_imported_and_read_back_at_t
         ("Sat 10:00", "11:00"),
         ("Sun 10:00", "11:00"),
     ]
+
+
+@pytest.mark.django_db
+def test_the_calendar_tools_are_the_only_calendar_tools_and_they_write_nothing(bridge_dir, family):
+    """What a tool did to the database, counted around the tool alone (the message it answers is set up
+    before, as the brain has it)."""
+    from django.utils import translation
+
+    from alfred.audit import database_writes
+    from alfred.members import conversation_for
+    from alfred.models import Direction, Message, Status
+    from alfred.registry import ToolContext, get_registry
+
+    ana = family["Ana"]
+    bridge_holds(busy_hour_in("on saturday", member_zone(ana)))
+    conversation = conversation_for(channel="console", external_id=f"console:{ana.pk}", member=ana)
+    message = Message.objects.create(
+        direction=Direction.INBOUND,
+        channel="console",
+        provider_message_id="calendar-write-check",
+        conversation=conversation,
+        sender=ana,
+        text="am I free on Saturday?",
+        status=Status.HANDLING,
+    )
+    registry = get_registry()
+    texts = []
+    with database_writes() as writes:
+        for name, language, when in (("calendar_free", "en", "on saturday"), ("calendar_busy", "es", "el sábado")):
+            found = registry.tools[name]
+            ctx = ToolContext(member=ana, conversation=conversation, message=message, language=language)
+            with translation.override(language):
+                texts.append(found.call(ctx, found.arguments.model_validate({"when": when})).text)
+
+    assert all("10:00–11:00" in text for text in texts), texts
+    assert writes.statements == 0
+    assert sorted(name for name in registry.tools if "calendar" in name) == ["calendar_busy", "calendar_free"]
