@@ -3,6 +3,7 @@ users — a writer that may only put the one object, a reader that may only get 
 request's signature and policy, as S3 would. Real boto3 (and django-storages, httpx) on the other side."""
 
 import json
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,3 +85,10 @@ def bridge_bucket() -> Iterator[BridgeBucket]:
 def put_as_writer(bucket: BridgeBucket, body: bytes) -> None:
     """Biz's stand-in for the home tests: the writer's key puts the object (the only thing it may do)."""
     bucket.client(bucket.writer).put_object(Bucket=BUCKET, Key=OBJECT, Body=body)  # type: ignore[attr-defined]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -15,7 +15,8 @@ from django.core.management import call_command
 
 from alfred.bridge import document_verify, key_pair_generate
 from alfred.models import AuditEvent
-from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket  # noqa: F401  (a fixture)
+from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, closed_port  # noqa: F401  (a fixture)
+from tests.bridge_schedule import next_runs
 from work_skills.calendar import calendar_export, calendar_occurrences
 from work_skills.models import CalendarEvent
 
@@ -355,3 +356,96 @@ def test_homes_settings_hold_no_biz_key_or_writer_credential(tmp_path, bridge_bu
         assert [d for d in defined if d.startswith(name)] == []
     for value in (PRIVATE, bridge_bucket.writer.access_key, bridge_bucket.writer.secret_key):
         assert value not in printed.stdout
+
+
+def test_bizs_beat_exports_at_two_madrid_time_and_schedules_no_import():
+    from settings.celery import app
+
+    app.loader.import_default_modules()
+    beat = app.conf.beat_schedule
+    exports = [entry for entry in beat.values() if entry["task"] == "work_skills.tasks.calendar_export"]
+    assert len(exports) == 1
+    assert exports[0]["task"] in app.tasks
+    schedule = exports[0]["schedule"]
+    assert str(schedule.tz) == "Europe/Madrid"
+    runs = next_runs(schedule)
+    assert [f"{run.astimezone(MADRID):%Y-%m-%d %H:%M}" for run in runs] == [
+        "2027-01-15 02:00",
+        "2027-07-15 02:00",
+        "2027-03-28 03:00",  # 02:00 does not exist that night: the clocks jump from 02:00 to 03:00
+    ]
+    assert [run.astimezone(UTC).hour for run in runs] == [1, 0, 1]
+    # Biz only writes: home's import and age check are not on its schedule, nor tasks it knows.
+    assert [
+        entry["task"] for entry in beat.values() if "home_skills" in entry["task"] or "import" in entry["task"]
+    ] == []
+    assert "home_skills.tasks.calendar_import" not in app.tasks
+
+
+@pytest.mark.django_db
+def test_the_scheduled_export_runs_the_commands_code(feed, local_bridge):
+    from settings.celery import app
+
+    app.loader.import_default_modules()
+    # The task as beat names it, run as a worker would (eagerly here: TASKS_INLINE).
+    task = app.tasks[next(e["task"] for e in app.conf.beat_schedule.values() if e["task"].endswith(".calendar_export"))]
+    task.delay()
+
+    raw = (local_bridge / "busy-blocks.json").read_bytes()
+    verified = document_verify(raw, PUBLIC, now=datetime.now(UTC))
+    assert (datetime.now(UTC) - verified.generated_at) < timedelta(minutes=1)
+    assert AuditEvent.objects.filter(action="bridge.export").count() == 1
+
+
+def biz_env(tmp_path: Path, bucket: BridgeBucket, **extra: str) -> dict[str, str]:
+    """A biz process's environment from scratch (development mode on a throwaway SQLite file), with the
+    bucket and the writer's key as an operator sets them: settings/biz.py builds the storage itself."""
+    keep = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ") if name in os.environ}
+    return {
+        **keep,
+        "INSTANCE": "biz",
+        "DJANGO_SETTINGS_MODULE": "settings.biz",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'biz.sqlite3'}",
+        "DEBUG": "1",
+        "ALFRED_BRIDGE_BUCKET": BUCKET,
+        "ALFRED_BRIDGE_OBJECT": OBJECT,
+        "ALFRED_BRIDGE_S3_ENDPOINT_URL": bucket.endpoint,
+        "ALFRED_BRIDGE_S3_REGION": "us-east-1",
+        "ALFRED_BRIDGE_WRITER_ACCESS_KEY_ID": bucket.writer.access_key,
+        "ALFRED_BRIDGE_WRITER_SECRET_ACCESS_KEY": bucket.writer.secret_key,
+        "ALFRED_BRIDGE_SIGNING_KEY": PRIVATE,
+        **extra,
+    }
+
+
+def biz(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args, "--settings=settings.biz"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_biz_process_configured_by_its_environment_exports_to_the_bucket_and_fails_loudly_when_it_cannot(
+    tmp_path,
+    bridge_bucket,  # noqa: F811
+):
+    path = tmp_path / "work.ics"
+    path.write_text(FEED)
+    env = biz_env(tmp_path, bridge_bucket, ALFRED_CALENDAR_ICS_URLS=str(path))
+    assert biz(env, "migrate", "-v", "0").returncode == 0
+
+    exported = biz(env, "calendar_export")
+    unreachable = biz({**env, "ALFRED_BRIDGE_S3_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}"}, "calendar_export")
+
+    assert exported.returncode == 0, exported.stderr
+    assert "written to busy-blocks.json" in exported.stdout
+    body = bridge_bucket.client(bridge_bucket.reader).get_object(Bucket=BUCKET, Key=OBJECT)["Body"].read()  # type: ignore[attr-defined]
+    assert document_verify(body, PUBLIC, now=datetime.now(UTC)).generated_at > datetime.now(UTC) - timedelta(minutes=5)
+    assert unreachable.returncode == 1
+    assert "calendar export failed: could not write busy-blocks.json: EndpointConnectionError" in unreachable.stderr
+    assert bridge_bucket.writer.secret_key not in unreachable.stderr + unreachable.stdout
