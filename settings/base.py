@@ -133,6 +133,9 @@ ALFRED_WORKER_ALIVE_SECONDS: int = env.int("ALFRED_WORKER_ALIVE_SECONDS", defaul
 ALFRED_SWEEP_EVERY_SECONDS: int = env.int("ALFRED_SWEEP_EVERY_SECONDS", default=15)
 # Unknown senders get at most one refusal per conversation in this many hours.
 ALFRED_REFUSAL_EVERY_HOURS: int = env.int("ALFRED_REFUSAL_EVERY_HOURS", default=24)
+# Messages one member may send per minute (counted in Redis by arrival minute); past it, one "slow down" reply
+# and the rest kept unanswered, with no skill or LLM work (alfred/throttle.py). 0 = no limit.
+ALFRED_MEMBER_MESSAGES_PER_MINUTE: int = env.int("ALFRED_MEMBER_MESSAGES_PER_MINUTE", default=20)
 # The channel apps of the instance (each with a ``channel.py`` declaring its ChannelDescription).
 ALFRED_CHANNEL_APPS: list[str] = []
 # Seconds the web process remembers who an inbound address belongs to (0 = look up every time). Admin edits in
