@@ -1,4 +1,6 @@
-"""How much one member may say: ``ALFRED_MEMBER_MESSAGES_PER_MINUTE`` messages per minute, counted in Redis.
+"""How much one member may say, and how often a stranger is refused, counted in Redis.
+
+A member may send ``ALFRED_MEMBER_MESSAGES_PER_MINUTE`` messages per minute.
 
 The worker counts each member's messages per minute of arrival (the row's ``created_at``, not the moment
 the worker gets to it, so a backlog handled after an outage is not taken for a flood). Past the limit the
@@ -10,6 +12,9 @@ The count is one atomic step in Redis (``SET key 0 EX … NX`` and ``INCR key`` 
 concurrent workers never both see the same number, and a key never lives without its expiry. Without Redis
 (embedded mode, one process) the local cache counts. If Redis cannot be reached, the message is handled:
 a limit must not drop the family's messages.
+
+``refusal_claim`` makes "one refusal a day" for a stranger hold when their messages are handled at the same
+moment: the refusal goes to whoever sets the conversation's key first (``SET … NX EX``).
 """
 
 import logging
@@ -77,3 +82,16 @@ def throttled_rank(member_id: int, arrived_at: datetime) -> int:
     if count is None or count <= limit:
         return 0
     return count - limit
+
+
+def refusal_claim(conversation_id: int) -> bool:
+    """True for the one caller that may refuse this conversation's stranger in the refusal period: an atomic
+    ``SET … NX EX`` in Redis (the local cache's lock in embedded mode). Without Redis the database check
+    alone decides, as before."""
+    try:
+        return bool(
+            cache.add(f"refused:conversation:{conversation_id}", 1, timeout=settings.ALFRED_REFUSAL_EVERY_HOURS * 3600)
+        )
+    except Exception as exc:
+        logger.warning("conversation %s: refusal not claimed in the cache (%s)", conversation_id, type(exc).__name__)
+        return True
