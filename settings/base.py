@@ -48,6 +48,22 @@ SECRET_KEY = secret("SECRET_KEY", dev_default="dev-only-insecure-key-never-used-
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["*"] if DEV_MODE else [])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- HTTPS (README "Who may talk"): on for a deployment that is reached only over HTTPS (fly/*.toml set
+# ALFRED_HTTPS=1), off by default: the tests, the browser tests' live server and local runs speak plain HTTP.
+ALFRED_HTTPS: bool = env.bool("ALFRED_HTTPS", default=False) and not DEBUG
+if ALFRED_HTTPS:
+    # Fly's proxy ends TLS and says so in X-Forwarded-Proto; it overwrites a client's own header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Fly's health check calls the machine directly over plain HTTP: a redirect would fail it.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+    SECURE_HSTS_SECONDS: int = env.int("ALFRED_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Only a header: a domain joins browsers' preload lists when its owner submits it (hstspreload.org).
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
 INSTALLED_APPS = [
     # django.contrib.admin with Alfred's site: per-instance look, index grouped by skill, dashboard.
     "alfred.admin_site.AlfredAdminConfig",
