@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
@@ -12,8 +13,10 @@ from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
 from alfred.admin_site import LLM, MESSAGES, PEOPLE, SECURITY
+from alfred.api_tokens import api_token_create
 from alfred.channels import channel_descriptions
 from alfred.models import (
+    ApiToken,
     AuditEvent,
     Conversation,
     Credential,
@@ -49,7 +52,7 @@ class MemberAdmin(admin.ModelAdmin):
     list_filter = ("language", "is_admin", "is_active")
     search_fields = ("name", "addresses__address")
     inlines = [MemberAddressInline]
-    actions = ["activate", "deactivate"]
+    actions = ["activate", "deactivate", "create_api_token"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).prefetch_related("addresses")
@@ -76,6 +79,34 @@ class MemberAdmin(admin.ModelAdmin):
             self.log_change(request, member, [{"changed": {"fields": ["is_active"]}}])
             changed += 1
         self.message_user(request, f"{changed} member(s) {'activated' if active else 'deactivated'}.")
+
+    @admin.action(description="Create an API token (and a login) for each selected member")
+    def create_api_token(self, request: HttpRequest, queryset: Any) -> HttpResponse:
+        """Answers with a page of its own that shows each new key once. Not through Django's messages: they
+        are kept in a cookie or the session until shown, and the database would hold the key meanwhile."""
+        user_model = get_user_model()
+        made: list[tuple[str, str]] = []
+        existing: list[str] = []
+        for member in queryset:
+            if member.user is None:
+                # A login of its own for the token; not staff, so the admin stays closed to it.
+                member.user, _created = user_model.objects.get_or_create(username=f"member-{member.pk}")
+                member.save(update_fields=["user"])
+            key = api_token_create(user=member.user)
+            if key is None:
+                existing.append(member.name)
+            else:
+                made.append((member.name, key))
+                self.log_change(request, member, "Created an API token.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API tokens",
+            "made": made,
+            "existing": existing,
+            "opts": self.model._meta,
+        }
+        # No cache keeps the page: the admin's views send "no-store" (a test checks it on this page).
+        return TemplateResponse(request, "admin/alfred/api_tokens.html", context)
 
 
 @admin.register(Conversation)
@@ -245,4 +276,27 @@ class AuditEventAdmin(ReadOnlyAdmin):
     fields = readonly_fields = ("at", "instance", "action", "actor", "target", "detail")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Who has an API token and since when; the key itself is not stored, so no page can show it. Tokens are
+    made by the members' action *Create an API token*; deleting one here revokes it."""
+
+    admin_section = PEOPLE
+    list_display = ("user", "member", "created_at")
+    search_fields = ("user__username", "user__member__name")
+    fields = ("user", "member", "created_at")
+    readonly_fields = ("user", "member", "created_at")
+
+    @admin.display(description="member")
+    def member(self, obj: ApiToken) -> str:
+        member = getattr(obj.user, "member", None)
+        return member.name if member is not None else ""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

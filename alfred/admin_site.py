@@ -47,7 +47,6 @@ OTHER_ORDER = 90
 # Apps we install but do not write: where their models belong.
 APP_SECTIONS = {
     "auth": PEOPLE,
-    "authtoken": PEOPLE,
     "axes": SECURITY,
     "otp_totp": SECURITY,
     "otp_static": SECURITY,

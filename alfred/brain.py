@@ -14,6 +14,7 @@ from alfred.language import language_detect
 from alfred.llm import llm_answer, llm_configured
 from alfred.models import Direction, Message, Path, Status, ToolCall
 from alfred.registry import Intent, ToolContext, get_registry
+from alfred.throttle import refusal_claim
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,9 @@ def refusal(message: Message) -> Answer:
     already = Message.objects.filter(
         conversation=message.conversation, direction=Direction.OUTBOUND, kind="refusal", created_at__gte=since
     ).exists()
+    # The stored refusal is only seen once its transaction commits: messages handled at the same moment
+    # (a stranger sending several at once, several workers) would each send one. The claim decides.
+    already = already or not refusal_claim(message.conversation_id)
     text = "" if already else _("Sorry, I only talk to members of this household. Ask an admin to add you.")
     if settings.INSTANCE == "biz" and text:
         text = _("Sorry, I only work for the members of this workspace. Ask the owner to add you.")

@@ -22,6 +22,7 @@ from alfred.metrics import message_counted
 from alfred.models import Direction, Message, Status
 from alfred.outbox import conversation_reply
 from alfred.publisher import row_task
+from alfred.throttle import throttled_rank
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def message_handle(message_id: int) -> None:
     if message is None:
         return
     try:
-        answer = inbound_prepare(message) or brain_answer(message)
+        answer = inbound_throttle(message) or inbound_prepare(message) or brain_answer(message)
     except Exception as exc:
         logger.exception("message %s: handling failed", message.pk)
         with transaction.atomic():
@@ -71,6 +72,31 @@ def message_handle(message_id: int) -> None:
             conversation_reply(inbound=message, text=answer.text, kind=answer.kind, content=answer.content)
     if finished:
         message_counted(channel=message.channel, direction=Direction.INBOUND, status=answer.status)
+
+
+def inbound_throttle(message: Message) -> Answer | None:
+    """A member past ``ALFRED_MEMBER_MESSAGES_PER_MINUTE``: the message is closed with no skill, LLM or channel
+    work (checked before the channel's preparer, which may transcribe a voice note); the first one over the
+    limit in a minute is answered "slow down", the rest are kept without a reply. Strangers are not counted:
+    they get at most one refusal a day and no work anyway."""
+    member = message.sender
+    if member is None or not member.is_active:
+        return None
+    over = throttled_rank(member.pk, message.created_at)
+    if not over:
+        return None
+    limit = settings.ALFRED_MEMBER_MESSAGES_PER_MINUTE
+    message.language = message.language or member.language or "en"
+    with translation.override(message.language):
+        text = gettext(
+            "You are sending messages faster than I can follow, so I am not acting on them for now. "
+            "Please wait a minute, then write again."
+        )
+    return Answer(
+        text=text if over == 1 else "",
+        path="",
+        error=f"throttled: message {limit + over} this minute (limit {limit})",
+    )
 
 
 def inbound_prepare(message: Message) -> Answer | None:

@@ -323,3 +323,21 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} token"
+
+
+class ApiToken(models.Model):
+    """A login's key for the REST API (``Authorization: Token <key>``), stored only as its SHA-256: the key is
+    shown once, on the page of the admin action that made it (``alfred/api_tokens.py``), and can never be read
+    back, from the admin or the database. Deleting the row revokes it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token")
+    # A random key has enough entropy that an unsalted fast hash is safe, and an indexed digest finds it at once.
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"API token of {self.user}"

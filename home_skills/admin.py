@@ -4,20 +4,16 @@ auto-escaping (no ``mark_safe``/``format_html`` on user text), so a "<script>" i
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib import admin
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from rest_framework.authtoken.models import Token
 
-from alfred.admin import MemberAdmin
 from alfred.admin_site import Section
 from alfred.dashboard import Card, Line, card, changelist
-from alfred.models import Member
 from home_skills import selectors
 from home_skills.models import (
     Aisle,
@@ -224,35 +220,6 @@ class ListChangeAdmin(admin.ModelAdmin):
     list_filter = ("action", "member")
     search_fields = ("member__name",)
     readonly_fields = ("member", "shopping_list", "action", "payload", "created_at", "undone_at")
-
-
-class HomeMemberAdmin(MemberAdmin):
-    """Members, plus the API token each member uses (one per member, made here)."""
-
-    actions = ["create_api_token"]
-
-    @admin.action(description=_("Create an API token (and a login) for each selected member"))
-    def create_api_token(self, request: HttpRequest, queryset: QuerySet[Member]) -> None:
-        user_model = get_user_model()
-        for member in queryset:
-            if member.user is None:
-                username = f"member-{member.pk}"
-                member.user, _created = user_model.objects.get_or_create(username=username)
-                member.save(update_fields=["user"])
-            token, created = Token.objects.get_or_create(user=member.user)
-            # Shown once to the admin who asked for it; never logged.
-            self.message_user(
-                request,
-                _("%(member)s: API token %(key)s") % {"member": member.name, "key": token.key}
-                if created
-                else _("%(member)s already has an API token (delete it under Tokens to make a new one).")
-                % {"member": member.name},
-                messages.SUCCESS if created else messages.INFO,
-            )
-
-
-admin.site.unregister(Member)
-admin.site.register(Member, HomeMemberAdmin)
 
 
 # --- dashboard cards (alfred.dashboard) ---------------------------------------------------------------

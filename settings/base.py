@@ -48,6 +48,22 @@ SECRET_KEY = secret("SECRET_KEY", dev_default="dev-only-insecure-key-never-used-
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["*"] if DEV_MODE else [])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- HTTPS (README "Who may talk"): on for a deployment that is reached only over HTTPS (fly/*.toml set
+# ALFRED_HTTPS=1), off by default: the tests, the browser tests' live server and local runs speak plain HTTP.
+ALFRED_HTTPS: bool = env.bool("ALFRED_HTTPS", default=False) and not DEBUG
+if ALFRED_HTTPS:
+    # Fly's proxy ends TLS and says so in X-Forwarded-Proto; it overwrites a client's own header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Fly's health check calls the machine directly over plain HTTP: a redirect would fail it.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+    SECURE_HSTS_SECONDS: int = env.int("ALFRED_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Only a header: a domain joins browsers' preload lists when its owner submits it (hstspreload.org).
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
 INSTALLED_APPS = [
     # django.contrib.admin with Alfred's site: per-instance look, index grouped by skill, dashboard.
     "alfred.admin_site.AlfredAdminConfig",
@@ -57,7 +73,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "alfred",
 ]
@@ -133,6 +148,9 @@ ALFRED_WORKER_ALIVE_SECONDS: int = env.int("ALFRED_WORKER_ALIVE_SECONDS", defaul
 ALFRED_SWEEP_EVERY_SECONDS: int = env.int("ALFRED_SWEEP_EVERY_SECONDS", default=15)
 # Unknown senders get at most one refusal per conversation in this many hours.
 ALFRED_REFUSAL_EVERY_HOURS: int = env.int("ALFRED_REFUSAL_EVERY_HOURS", default=24)
+# Messages one member may send per minute (counted in Redis by arrival minute); past it, one "slow down" reply
+# and the rest kept unanswered, with no skill or LLM work (alfred/throttle.py). 0 = no limit.
+ALFRED_MEMBER_MESSAGES_PER_MINUTE: int = env.int("ALFRED_MEMBER_MESSAGES_PER_MINUTE", default=20)
 # The channel apps of the instance (each with a ``channel.py`` declaring its ChannelDescription).
 ALFRED_CHANNEL_APPS: list[str] = []
 # Seconds the web process remembers who an inbound address belongs to (0 = look up every time). Admin edits in
@@ -429,7 +447,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's header, with the key kept as a hash (alfred/api_tokens.py) instead of rest_framework.authtoken.
+        "alfred.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

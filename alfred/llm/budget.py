@@ -3,6 +3,11 @@
 Both are checked when a turn starts, from the recorded completions (each instance has its own database,
 so the budget is per instance by construction). A turn that starts within budget is allowed to finish:
 the overshoot is bounded by one turn's rounds × ``ALFRED_LLM_MAX_OUTPUT_TOKENS`` plus its prompts.
+
+A turn starts through ``turn_reserve``: under a lock on the member's row it checks the budget and stores
+the turn's first completion as a placeholder before the model is asked, so a member's messages handled at
+the same moment by several workers are counted one after the other: the cap lets exactly its number of
+turns through, where checking alone let every concurrent turn see the same count.
 """
 
 from dataclasses import dataclass
@@ -10,11 +15,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alfred.models import CompletionKind, LLMCompletion, Member
+from alfred.models import CompletionKind, LLMCompletion, Member, Message
+
+# The error of a first round's placeholder until the model answers (a worker that died mid-call leaves it,
+# and it keeps counting against the member's rate: the call may have been paid for).
+RESERVED = "reserved: no answer recorded"
 
 
 def cost_estimate(*, prompt_tokens: int, completion_tokens: int) -> Decimal:
@@ -76,3 +86,23 @@ def budget_refusal(member: Member) -> Refusal | None:
                 error=f"llm_rate: {recent} completions in the last hour (limit {rate})",
             )
     return None
+
+
+def turn_reserve(member: Member, message: Message) -> Refusal | LLMCompletion:
+    """The budget's verdict for a new turn, taken atomically per member: a refusal, or the placeholder of
+    the turn's first completion (``Turn.record`` fills it in), which counts at once for the member's rate."""
+    with transaction.atomic():
+        # Turn starts of one member queue here; the count below then sees every placeholder committed
+        # before. Held for one count and one insert, never during a call to the model.
+        list(Member.objects.select_for_update().filter(pk=member.pk).values_list("pk", flat=True))
+        refusal = budget_refusal(member)
+        if refusal is not None:
+            return refusal
+        return LLMCompletion.objects.create(
+            message=message,
+            kind=CompletionKind.CHAT,
+            round=1,
+            model=settings.OPENAI_MODEL[:100],
+            ok=False,
+            error=RESERVED,
+        )

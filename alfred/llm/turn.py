@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from alfred.execution import tool_execute
 from alfred.llm import LLMAnswer
 from alfred.llm.backend import BackendError, Completion, get_backend
-from alfred.llm.budget import budget_refusal, cost_estimate
+from alfred.llm.budget import Refusal, cost_estimate, turn_reserve
 from alfred.llm.confirm import confirmation_question, confirmation_resolve
 from alfred.llm.prompts import memory, system_prompt, tool_specs, untrusted
 from alfred.models import CompletionKind, LLMCompletion, Message, Path, PendingAction, ToolCall
@@ -71,17 +71,23 @@ def run_turn(message: Message, ctx: ToolContext) -> LLMAnswer:
         for record in LLMCompletion.objects.filter(message=message, kind=CompletionKind.CHAT, ok=True)
     }
     # A turn already under way when its worker died may finish; only new turns are held to the budget.
+    slot = None
     if not journal:
-        refusal = budget_refusal(ctx.member)
-        if refusal is not None:
+        reserved = turn_reserve(ctx.member, message)
+        if isinstance(reserved, Refusal):
             summaries = "\n".join(f"• {summary}" for summary in get_registry().summaries())
-            return LLMAnswer(text=f"{refusal.text}\n{summaries}", path=Path.FALLBACK, error=refusal.error)
-    return Turn(message, ctx, journal).run()
+            return LLMAnswer(text=f"{reserved.text}\n{summaries}", path=Path.FALLBACK, error=reserved.error)
+        slot = reserved
+    return Turn(message, ctx, journal, slot=slot).run()
 
 
 class Turn:
-    def __init__(self, message: Message, ctx: ToolContext, journal: dict[int, LLMCompletion]) -> None:
+    def __init__(
+        self, message: Message, ctx: ToolContext, journal: dict[int, LLMCompletion], *, slot: LLMCompletion | None
+    ) -> None:
         self.message = message
+        # The first round's placeholder, taken when the budget let the turn start (budget.turn_reserve).
+        self.slot = slot
         self.ctx = ctx
         self.journal = journal
         self.registry: Registry = get_registry()
@@ -150,14 +156,29 @@ class Turn:
             ),
             "finish_reason": completion.finish_reason[:32],
             "response": response,
+            "ok": True,
+            "error": "",
         }
+        slot = self.take_slot(round_no)
         try:
             with transaction.atomic():
-                return LLMCompletion.objects.create(**fields)
+                return self.store(slot, fields)
         except IntegrityError:
             # A concurrent run of this turn journaled the round first: follow it, but count our tokens.
-            LLMCompletion.objects.create(**{**fields, "ok": False, "error": "superseded by a concurrent run"})
+            self.store(slot, {**fields, "ok": False, "error": "superseded by a concurrent run"})
             return LLMCompletion.objects.get(message=self.message, round=round_no, kind=CompletionKind.CHAT, ok=True)
+
+    def take_slot(self, round_no: int) -> LLMCompletion | None:
+        slot, self.slot = (self.slot, None) if round_no == 1 else (None, self.slot)
+        return slot
+
+    @staticmethod
+    def store(slot: LLMCompletion | None, fields: dict[str, Any]) -> LLMCompletion:
+        """A completion's row: the placeholder filled in, or a new row for later rounds."""
+        if slot is None:
+            return LLMCompletion.objects.create(**fields)
+        LLMCompletion.objects.filter(pk=slot.pk).update(**fields)
+        return LLMCompletion.objects.get(pk=slot.pk)
 
     def keyed(self, round_no: int, completion: Completion) -> list[dict[str, Any]]:
         """Each call gets a key unique in this turn: the model's id when it has a usable one (some
@@ -171,14 +192,15 @@ class Turn:
         return calls
 
     def record_failure(self, round_no: int, exc: BackendError) -> None:
-        LLMCompletion.objects.create(
-            message=self.message,
-            kind=CompletionKind.CHAT,
-            round=round_no,
-            model=settings.OPENAI_MODEL[:100],
-            ok=False,
-            error=exc.reason[:200],
-        )
+        fields = {
+            "message": self.message,
+            "kind": CompletionKind.CHAT,
+            "round": round_no,
+            "model": settings.OPENAI_MODEL[:100],
+            "ok": False,
+            "error": exc.reason[:200],
+        }
+        self.store(self.take_slot(round_no), fields)
 
     # --- one round of tool calls ---------------------------------------------------------------------
 

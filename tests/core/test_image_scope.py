@@ -350,6 +350,8 @@ def test_the_fly_file_deploys_its_own_app_in_madrid_with_256_mb_and_migrates_onc
         "PORT": "8000",
         # Fly's proxy overwrites this header with the client's address (the admin login lockout counts by it).
         "ALFRED_CLIENT_IP_HEADER": "Fly-Client-IP",
+        # Reached only over HTTPS (force_https): redirect, HSTS, Secure cookies (tests/core/test_deploy_check.py).
+        "ALFRED_HTTPS": "1",
     }
     assert [check["path"] for check in config["http_service"]["checks"]] == ["/healthz/"]
     # Migrations run in the release command, not at every start of every machine.

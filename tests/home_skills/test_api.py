@@ -2,9 +2,9 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from alfred.api_tokens import api_token_create
 from alfred.models import Member
 from home_skills.models import Chore, Item, ItemState
 
@@ -17,7 +17,7 @@ def client_for(member: Member) -> APIClient:
     member.user = get_user_model().objects.create_user(f"member-{member.pk}")
     member.save()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=member.user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=member.user)}")
     return client
 
 
@@ -33,7 +33,7 @@ def test_a_wrong_token_is_401_and_a_login_without_a_member_is_403(family):
     stranger = get_user_model().objects.create_user("stranger")
     wrong, memberless = APIClient(), APIClient()
     wrong.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
-    memberless.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=stranger).key}")
+    memberless.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=stranger)}")
 
     assert wrong.get("/api/lists/").status_code == 401
     assert memberless.get("/api/lists/").status_code == 403

@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from alfred.api_tokens import api_token_create
 from alfred.models import Member
 from work_skills.models import Deal, Note
 
@@ -16,7 +16,7 @@ def client_for(member: Member) -> APIClient:
     member.user = get_user_model().objects.create_user(f"member-{member.pk}")
     member.save()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=member.user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=member.user)}")
     return client
 
 
