@@ -22,11 +22,13 @@ mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 $PY manage.py check --fail-level ERROR
 
 pids=()
-$BIN/celery -A settings worker -B --pool=threads --concurrency=4 -Q "alfred-$instance" \
+# Every process logs JSON lines carrying the instance (README "Isolation" 5): Celery without its banner
+# (--quiet), gunicorn's own and access lines configured by alfred/gunicorn_conf.py.
+$BIN/celery --quiet -A settings worker -B --pool=threads --concurrency=4 -Q "alfred-$instance" \
   --hostname "alfred-$instance@%h" --loglevel INFO --schedule "var/celerybeat-$instance" &
 pids+=($!)
-$BIN/gunicorn settings.wsgi:application --bind "0.0.0.0:${PORT:-8000}" --worker-class gthread --workers 1 \
-  --threads 4 --access-logfile - --timeout 30 --graceful-timeout 20 &
+$BIN/gunicorn settings.wsgi:application --config python:alfred.gunicorn_conf --bind "0.0.0.0:${PORT:-8000}" \
+  --worker-class gthread --workers 1 --threads 4 --timeout 30 --graceful-timeout 20 &
 pids+=($!)
 # Biz with SLACK_APP_TOKEN: Slack Socket Mode beside the HTTP endpoint, a child like the others.
 if [ "$instance" = biz ] && [ -n "${SLACK_APP_TOKEN:-}" ]; then

@@ -3,13 +3,30 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, task_postrun, task_prerun, worker_init
+from celery.signals import beat_init, setup_logging, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
 
 app = Celery("alfred")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def log_like_every_process(**kwargs: object) -> None:
+    """Celery would replace the root logger's handlers with its own format (no instance, no redaction): a
+    receiver of this signal makes it keep Django's configuration (``LOGGING``), JSON lines on stdout. The
+    level is ``LOG_LEVEL``'s, not ``--loglevel``'s."""
+    import logging
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    from alfred.logs import RedactSecrets
+
+    if any(isinstance(f, RedactSecrets) for handler in logging.getLogger().handlers for f in handler.filters):
+        return  # django.setup() has applied LOGGING already
+    dictConfig(settings.LOGGING)
 
 
 @worker_init.connect

@@ -1,0 +1,27 @@
+"""gunicorn's configuration (``gunicorn -c python:alfred.gunicorn_conf``): its own log lines, the access log
+included, in the instance's format and through the redacting filter, like every other process's.
+
+gunicorn's master reads this before any Django code runs and never loads the settings, so the instance and
+the format come from the environment here.
+"""
+
+import os
+
+from alfred.logs import log_format, logging_config
+
+_dev_mode = not os.environ.get("DATABASE_URL") or os.environ.get("DEBUG", "").lower() in ("1", "true", "yes", "on")
+
+# The access log is on; its lines go through the root logger's handler below.
+accesslog = "-"
+# The request line with its query string, the status, the size, the duration in microseconds and the client:
+# the verify token in Meta's GET /webhooks/whatsapp/?hub.verify_token=… is redacted by the filter.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+logconfig_dict = logging_config(
+    os.environ.get("INSTANCE", "") or "unknown",
+    level=os.environ.get("LOG_LEVEL", "") or "INFO",
+    style=log_format(dev_mode=_dev_mode),
+    loggers={
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+    },
+)
