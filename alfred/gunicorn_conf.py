@@ -7,9 +7,7 @@ the format come from the environment here.
 
 import os
 
-from alfred.logs import log_format, logging_config
-
-_dev_mode = not os.environ.get("DATABASE_URL") or os.environ.get("DEBUG", "").lower() in ("1", "true", "yes", "on")
+from alfred.logs import dev_mode_from_environment, log_format, logging_config
 
 # The access log is on; its lines go through the root logger's handler below.
 accesslog = "-"
@@ -19,7 +17,7 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
 logconfig_dict = logging_config(
     os.environ.get("INSTANCE", "") or "unknown",
     level=os.environ.get("LOG_LEVEL", "") or "INFO",
-    style=log_format(dev_mode=_dev_mode),
+    style=log_format(dev_mode=dev_mode_from_environment()),
     loggers={
         "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
         "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},

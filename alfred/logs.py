@@ -8,6 +8,7 @@ settings once a process has loaded them (the test suite changes them at run time
 
 import json
 import logging
+import logging.config
 import os
 import re
 import sys
@@ -51,7 +52,7 @@ TOKEN_SHAPES = re.compile(
     r"|\bxapp-[A-Za-z0-9-]+"  # Slack app-level (Socket Mode) tokens
     r"|\bEAA[A-Za-z0-9]{20,}"  # Meta access tokens
     r"|\bsk-[A-Za-z0-9_-]{16,}"  # OpenAI keys (sk-…, sk-proj-…)
-    r"|(?<=Bearer )[A-Za-z0-9._~+/=-]+",
+    r"|(?<=Bearer )(?!realm=)[A-Za-z0-9._~+/-]{8,}=*",
     re.IGNORECASE,
 )
 # Query parameters carrying a secret: Meta's webhook verification and OAuth exchanges (gunicorn's access log
@@ -201,7 +202,16 @@ def log_to_stderr() -> None:
 
 def console_handler() -> logging.Handler:
     """The one handler of every logger, built when the logging configuration is applied."""
+    # Python's warnings (Celery's about running as root, deprecations) would be printed plainly on stderr:
+    # through logging they become lines like the others.
+    logging.captureWarnings(True)
     return logging.StreamHandler(sys.stderr if _stream == "stderr" else sys.stdout)
+
+
+def dev_mode_from_environment() -> bool:
+    """Development mode as settings/base.py decides it, for the processes that never load the settings
+    (gunicorn's master, ``python -m alfred.logs``)."""
+    return not os.environ.get("DATABASE_URL") or os.environ.get("DEBUG", "").lower() in ("1", "true", "yes", "on")
 
 
 def log_format(*, dev_mode: bool) -> str:
@@ -227,3 +237,24 @@ def logging_config(instance: str, *, level: str, style: str, loggers: dict[str, 
         "root": {"handlers": ["console"], "level": level},
         "loggers": loggers or {},
     }
+
+
+def main(argv: list[str]) -> int:
+    """``… | python -m alfred.logs LEVEL LOGGER``: what the command before the pipe printed becomes one log line
+    of the instance (fly/start.sh passes the system checks' report through it)."""
+    level, name = argv
+    text = sys.stdin.read().strip()
+    if text:
+        logging.config.dictConfig(
+            logging_config(
+                os.environ.get("INSTANCE", "") or "unknown",
+                level="DEBUG",
+                style=log_format(dev_mode=dev_mode_from_environment()),
+            )
+        )
+        logging.getLogger(name).log(logging.getLevelName(level), "%s", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
