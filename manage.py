@@ -26,11 +26,6 @@ def main() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = requested
     from django.core.exceptions import ImproperlyConfigured
 
-    from alfred.logs import log_to_stderr
-
-    # A command's stdout is its output (a table, chat --json's answer): its log lines go to stderr.
-    log_to_stderr()
-
     # Django would fail later with a bare ModuleNotFoundError traceback; say what is valid instead.
     try:
         importlib.import_module(requested)

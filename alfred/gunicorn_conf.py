@@ -7,7 +7,10 @@ the format come from the environment here.
 
 import os
 
-from alfred.logs import dev_mode_from_environment, log_format, logging_config
+from alfred.logs import dev_mode_from_environment, log_format, log_to_stdout, logging_config
+
+# The worker, forked from the master, inherits this: Django's logging configuration there writes to stdout too.
+log_to_stdout()
 
 # The access log is on; its lines go through the root logger's handler below.
 accesslog = "-"

@@ -190,14 +190,19 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-# Management commands log to stderr: their stdout is their output (a table, ``chat --json``'s answer), read
-# by people and scripts. Servers (gunicorn, Celery) log to stdout. manage.py flips this before Django starts.
-_stream = "stdout"
+# Servers (gunicorn, the Celery worker and beat) log to stdout; everything else (management commands, scripts)
+# to stderr, Python's default: a command's stdout is its output (a table, ``chat --json``'s answer), read by
+# people and scripts.
+_stream = "stderr"
 
 
-def log_to_stderr() -> None:
+def log_to_stdout() -> None:
+    """Called by the servers' entry points; handlers made earlier in the process are moved too."""
     global _stream
-    _stream = "stderr"
+    _stream = "stdout"
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and any(isinstance(f, RedactSecrets) for f in handler.filters):
+            handler.setStream(sys.stdout)
 
 
 def console_handler() -> logging.Handler:
@@ -245,6 +250,7 @@ def main(argv: list[str]) -> int:
     level, name = argv
     text = sys.stdin.read().strip()
     if text:
+        log_to_stdout()
         logging.config.dictConfig(
             logging_config(
                 os.environ.get("INSTANCE", "") or "unknown",

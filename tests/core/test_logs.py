@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from io import StringIO
 from logging.config import dictConfig
 from pathlib import Path
@@ -34,7 +34,7 @@ VERIFY = "verify-token-for-the-log-test"
 def instance_logging() -> Iterator[StringIO]:
     """The instance's own logging configuration (settings.LOGGING), its handler writing into a buffer."""
     out = StringIO()
-    with redirect_stdout(out):
+    with redirect_stdout(out), redirect_stderr(out):
         dictConfig(settings.LOGGING)
     try:
         yield out
