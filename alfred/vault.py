@@ -23,6 +23,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from alfred.logs import register_secret
+
 if TYPE_CHECKING:
     from cryptography.fernet import MultiFernet
 
@@ -62,7 +64,11 @@ def _multi_fernet(keys: tuple[str, ...]) -> "MultiFernet":
 
 
 def encrypt(value: str) -> str:
-    return _keys().encrypt(value.encode("utf-8")).decode("ascii") if value else ""
+    if not value:
+        return ""
+    # A token about to be stored (a rotation's new one) is redacted from this process's log lines too.
+    register_secret(value)
+    return _keys().encrypt(value.encode("utf-8")).decode("ascii")
 
 
 def decrypt(value: str) -> str:
@@ -71,9 +77,12 @@ def decrypt(value: str) -> str:
     if not value:
         return ""
     try:
-        return _keys().decrypt(value.encode("ascii")).decode("utf-8")
+        token = _keys().decrypt(value.encode("ascii")).decode("utf-8")
     except InvalidToken:
         raise VaultError("a stored token cannot be decrypted with any key in ALFRED_VAULT_KEY") from None
+    # A stored token is a secret no setting names: from now on the log filter redacts it too.
+    register_secret(token)
+    return token
 
 
 def reencrypt(value: str) -> str:

@@ -19,14 +19,27 @@ export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/metrics}
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
-$PY manage.py check --fail-level ERROR
+# The checks' report (warnings; an error refuses the start) becomes one log line like every other line of the
+# instance (README "Isolation" 5); "no issues" on stdout is dropped.
+set +e
+report=$($PY manage.py check --fail-level ERROR 2>&1 >/dev/null)
+checked=$?
+set -e
+if [ -n "$report" ]; then
+  level=WARNING
+  [ "$checked" -eq 0 ] || level=ERROR
+  printf '%s\n' "$report" | $PY -m alfred.logs "$level" alfred.checks
+fi
+[ "$checked" -eq 0 ] || exit "$checked"
 
 pids=()
-$BIN/celery -A settings worker -B --pool=threads --concurrency=4 -Q "alfred-$instance" \
+# Every process logs JSON lines carrying the instance (README "Isolation" 5): Celery without its banner
+# (--quiet), gunicorn's own and access lines configured by alfred/gunicorn_conf.py.
+$BIN/celery --quiet -A settings worker -B --pool=threads --concurrency=4 -Q "alfred-$instance" \
   --hostname "alfred-$instance@%h" --loglevel INFO --schedule "var/celerybeat-$instance" &
 pids+=($!)
-$BIN/gunicorn settings.wsgi:application --bind "0.0.0.0:${PORT:-8000}" --worker-class gthread --workers 1 \
-  --threads 4 --access-logfile - --timeout 30 --graceful-timeout 20 &
+$BIN/gunicorn settings.wsgi:application --config python:alfred.gunicorn_conf --bind "0.0.0.0:${PORT:-8000}" \
+  --worker-class gthread --workers 1 --threads 4 --timeout 30 --graceful-timeout 20 &
 pids+=($!)
 # Biz with SLACK_APP_TOKEN: Slack Socket Mode beside the HTTP endpoint, a child like the others.
 if [ "$instance" = biz ] && [ -n "${SLACK_APP_TOKEN:-}" ]; then

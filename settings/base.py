@@ -14,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from alfred.logs import log_format, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -456,6 +458,11 @@ REST_FRAMEWORK = {
 }
 
 LOG_LEVEL: str = env("LOG_LEVEL", default="INFO")
+# json (one object per line, with the instance) or text; text by default in development mode (make chat).
+try:
+    ALFRED_LOG_FORMAT = log_format(dev_mode=DEV_MODE)
+except ValueError as invalid:
+    raise ImproperlyConfigured(str(invalid)) from None
 
 
 def instance_settings(instance: str) -> dict[str, Any]:
@@ -497,20 +504,17 @@ def instance_settings(instance: str) -> dict[str, Any]:
             "max_retries": 1,
         },
         "CELERY_WORKER_HOSTNAME": f"alfred-{instance}@%h",
-        "LOGGING": {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "formatters": {
-                "plain": {"format": f"%(asctime)s %(levelname)s instance={instance} %(name)s %(message)s"},
-            },
-            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-            "root": {"handlers": ["console"], "level": LOG_LEVEL},
-            "loggers": {
+        # JSON lines (or text in development mode) through the redacting filter: README "Isolation" 5.
+        "LOGGING": logging_config(
+            instance,
+            level=LOG_LEVEL,
+            style=ALFRED_LOG_FORMAT,
+            loggers={
                 "django.db.backends": {"level": "INFO"},
                 "celery.app.trace": {"level": "WARNING"},
                 # The HTTP clients under openai log every request at INFO; our own lines say what matters.
                 "httpx": {"level": "WARNING"},
                 "httpx2": {"level": "WARNING"},
             },
-        },
+        ),
     }

@@ -3,13 +3,40 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, task_postrun, task_prerun, worker_init
+from celery.signals import beat_init, celeryd_init, setup_logging, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
 
 app = Celery("alfred")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def worker_logs_to_stdout(**kwargs: object) -> None:
+    """The worker's first signal, before its privilege warning and its boot (whose refusal is logged): from
+    here on its lines go to stdout, like gunicorn's."""
+    from alfred.logs import log_to_stdout
+
+    log_to_stdout()
+
+
+@setup_logging.connect
+def log_like_every_process(**kwargs: object) -> None:
+    """Celery would replace the root logger's handlers with its own format (no instance, no redaction): a
+    receiver of this signal makes it keep Django's configuration (``LOGGING``), JSON lines, here on stdout
+    (sent by the worker and beat only). The level is ``LOG_LEVEL``'s, not ``--loglevel``'s."""
+    import logging
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    from alfred.logs import RedactSecrets, log_to_stdout
+
+    configured = any(isinstance(f, RedactSecrets) for handler in logging.getLogger().handlers for f in handler.filters)
+    log_to_stdout()
+    if not configured:  # else django.setup() has applied LOGGING already
+        dictConfig(settings.LOGGING)
 
 
 @worker_init.connect

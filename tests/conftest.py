@@ -10,6 +10,7 @@ from django.conf import settings
 
 from alfred.models import Member
 from tests.helpers import member_on
+from tests.log_watch import SecretWatch
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -20,6 +21,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
+@pytest.fixture(scope="session")
+def secret_watch() -> Iterator[SecretWatch]:
+    """Every log record of the session, at DEBUG, through the processes' own filters (tests/log_watch.py)."""
+    import logging
+
+    root = logging.getLogger()
+    watch, level = SecretWatch(), root.level
+    root.addHandler(watch)
+    root.setLevel(logging.DEBUG)
+    yield watch
+    root.removeHandler(watch)
+    root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_log_record(secret_watch: SecretWatch) -> Iterator[None]:
+    """Fails the test during which a log record (of any logger, any thread) held a configured secret after the
+    redacting filter."""
+    import logging
+
+    root = logging.getLogger()
+    if secret_watch not in root.handlers:
+        # A test that applied a logging configuration again (dictConfig) took the handler off.
+        root.addHandler(secret_watch)
+    secret_watch.take()
+    yield
+    offences = secret_watch.take()
+    if offences:
+        pytest.fail("secrets in log records:\n" + "\n".join(offences), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

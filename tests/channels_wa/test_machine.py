@@ -167,3 +167,11 @@ def test_a_message_through_gunicorn_and_celery_is_counted_once_in_one_scrape_the
 
     assert machine.process.wait(timeout=60) == 0, machine.output()
     wait_for(lambda: not [pid for pid in tree if alive(pid)], timeout=10)
+    # Every line the machine printed is a JSON log line of the home instance (README "Isolation" 5), but the
+    # two that Celery's and start.sh's own signal handling print.
+    printed = [line for line in machine.log_lines() if line.strip()]
+    plain = {"worker: Warm shutdown (MainProcess)", "start.sh: stopped on SIGTERM"}
+    records = [json.loads(line) for line in printed if line not in plain]
+    assert {record["instance"] for record in records} == {"home"}
+    assert {"gunicorn.error", "gunicorn.access", "celery.apps.worker"} <= {record["logger"] for record in records}
+    assert VERIFY_TOKEN not in "\n".join(printed) and META_TOKEN not in "\n".join(printed)

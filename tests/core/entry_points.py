@@ -2,6 +2,7 @@
 as a deployment starts them, against the test database and Redis."""
 
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -91,3 +92,8 @@ def start(
         "command": [sys.executable, "manage.py", *command],
     }[entry_point]
     return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def log_records(output: str) -> list[dict[str, object]]:
+    """Each line of a process's log output, parsed as the JSON object it must be (README "Isolation" 5)."""
+    return [json.loads(line) for line in output.splitlines() if line.strip()]

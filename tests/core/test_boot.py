@@ -13,7 +13,7 @@ from django.db import connection
 
 from alfred.models import AuditEvent
 from alfred.stamp import CREATE_STAMP_TABLE, REDIS_STAMP_KEY, WRITE_STAMP
-from tests.core.entry_points import channel_credentials, configured_env, database_url, start
+from tests.core.entry_points import channel_credentials, configured_env, database_url, log_records, start
 
 # Every test here reads what a separate process committed to the test database.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,7 +53,12 @@ def test_a_configured_instance_starts(entry_point, tmp_path):
 def test_the_refusal_is_logged_and_audited_in_the_instances_own_database(tmp_path):
     result = start("worker", configured_env(**dict.fromkeys(channel_credentials())), tmp=tmp_path)
 
-    assert "ERROR" in result.stderr and "refusing to start the worker" in result.stderr
+    # A worker logs JSON lines on stdout (its refusal is also written on stderr, plainly).
+    assert any(
+        (line["level"], line["instance"]) == ("ERROR", settings.INSTANCE)
+        and "refusing to start the worker" in str(line["message"])
+        for line in log_records(result.stdout)
+    ), result.stdout
     event = AuditEvent.objects.get(action="instance.start_refused")
     assert (event.instance, event.actor) == (settings.INSTANCE, "worker")
     assert "E001" in event.detail["reason"]
