@@ -22,6 +22,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _egress_guard() -> None:
+    """The suite runs under the egress guard, like every deployed process (alfred.boot): the stand-ins, Postgres
+    and Redis are on loopback, and a test that reaches for the internet fails naming the host."""
+    from alfred import egress
+
+    egress.install()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     from django.core.cache import cache
