@@ -67,12 +67,19 @@ class EgressRefused(PermissionError):
     def __init__(self, host: str, port: object = None) -> None:
         self.host = host
         self.port = port
-        where = f"{host}:{port}" if isinstance(port, int | str) and port not in ("", 0) else host
+        where = _where(host, port)
         super().__init__(
             errno.EACCES,
             f"egress refused: {where} is not a host Alfred-{_instance()} may reach; if it should be, add "
             f"{host} to {ALLOWLIST_SETTING} (README 'Isolation', 4. Network)",
         )
+
+
+def _where(host: str, port: object) -> str:
+    """``host:port`` (``[v6]:port``), or the host alone when there is no port."""
+    if not isinstance(port, int | str) or port in ("", 0):
+        return host
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 @dataclass
@@ -292,6 +299,11 @@ def installed() -> bool:
     return _state.installed
 
 
+def checking() -> bool:
+    """Whether the checks are on in this process (installed and not switched off)."""
+    return _state.installed and _state.enabled
+
+
 @contextmanager
 def disabled() -> Iterator[None]:
     """Every check off for the block, in every thread (tests; an audit hook cannot be removed)."""
@@ -356,10 +368,9 @@ def _report(refused: EgressRefused) -> None:
             logger.warning("%s", refused.strerror)
             from alfred.audit import EGRESS_BLOCKED, audit_record_now
 
-            target = f"{refused.host}:{refused.port}" if refused.port not in (None, "", 0) else refused.host
             # A connection of its own: the refused work is usually rolled back, the event must stay.
-            audit_record_now(EGRESS_BLOCKED, target=target[:200], host=refused.host)
-    except Exception:  # reporting must never hide the refusal itself (no database in this thread, say)
-        logger.exception("egress refusal of %s could not be fully reported", refused.host)
+            audit_record_now(EGRESS_BLOCKED, target=_where(refused.host, refused.port)[:200], host=refused.host)
+    except Exception as problem:  # reporting must never hide the refusal itself (no database here, say)
+        logger.warning("egress refusal of %s not fully reported (%s)", refused.host, type(problem).__name__)
     finally:
         _reporting.active = False
