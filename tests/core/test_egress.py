@@ -219,6 +219,7 @@ def test_the_allowlist_admits_names_and_whole_domains(refused):
     assert refused == ["status.example.org", "monitor.example.net.evil.example", "status.example.org"]
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_the_configured_hosts_are_admitted():
     with override_settings(
         OPENAI_API_KEY="sk-test",
