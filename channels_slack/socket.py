@@ -64,7 +64,7 @@ class SocketModeStopped(Exception):
 def socket_mode_hosts() -> frozenset[str]:
     """The WebSocket hosts Alfred-Biz may connect to: those under the Slack API host's domain
     (``wss-primary.slack.com`` for ``https://slack.com/api/``), or the configured stand-in's host (a loopback
-    stand-in in tests). An egress guard can use it as a host source; this module refuses any other host."""
+    stand-in in tests). This module refuses any other host, and admits the one it accepts in the egress guard."""
     host = (urlsplit(settings.SLACK_API_BASE).hostname or "").lower()
     return frozenset({host}) if host else frozenset()
 
