@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 
 from alfred.checks import assert_startup_checks
+from alfred.egress import install as install_egress_guard
 from alfred.rls import check_row_level_security
 from alfred.stamp import check_database_stamp, check_redis_stamp, database_stamp
 
@@ -35,6 +36,8 @@ def instance_boot(entry_point: str, *, command: str = "") -> None:
     if _booted_as:
         return
     try:
+        # Layer 4, network: first, so that the checks below already connect only to this instance's hosts.
+        install_egress_guard()
         # Layer 2, config: instance name, apps, channel credentials, the other instance's variables.
         assert_startup_checks()
         # Layer 3, data: the database and Redis must be stamped for this instance (or be new).

@@ -116,6 +116,11 @@ class ChannelDescription:
     setup_section: str = ""
     # Dotted path of the ``alfred.rotation.TokenRotator`` that renews this channel's token; "" = none.
     rotator: str = ""
+    # The settings holding the URLs (or hosts) this channel connects to: the egress guard admits their hosts
+    # while the channel is installed (README "Isolation", 4. Network).
+    egress_settings: tuple[str, ...] = ()
+    # Fixed hosts it connects to besides those (a provider's download or callback host).
+    egress_hosts: tuple[str, ...] = ()
 
     def get_sender(self) -> Sender:
         return _sender(self.sender)

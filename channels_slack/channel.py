@@ -68,6 +68,10 @@ SLACK = ChannelDescription(
     required_settings=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_TEAM_ID"),
     setup_section="Connect Slack",
     rotator="channels_slack.rotate.SlackTokenRotator",
+    # The Web API (and token rotation); response_url answers go to Slack's hooks host. The Socket Mode WebSocket
+    # host is admitted when apps.connections.open names one under the API host's domain (channels_slack.socket).
+    egress_settings=("SLACK_API_BASE",),
+    egress_hosts=("hooks.slack.com",),
     env_vars=(
         "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",

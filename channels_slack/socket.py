@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import close_old_connections
 
+from alfred.egress import admit as admit_host
+
 if TYPE_CHECKING:
     from slack_bolt import App
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -62,7 +64,7 @@ class SocketModeStopped(Exception):
 def socket_mode_hosts() -> frozenset[str]:
     """The WebSocket hosts Alfred-Biz may connect to: those under the Slack API host's domain
     (``wss-primary.slack.com`` for ``https://slack.com/api/``), or the configured stand-in's host (a loopback
-    stand-in in tests). An egress guard can use it as a host source; this module refuses any other host."""
+    stand-in in tests). This module refuses any other host, and admits the one it accepts in the egress guard."""
     host = (urlsplit(settings.SLACK_API_BASE).hostname or "").lower()
     return frozenset({host}) if host else frozenset()
 
@@ -121,6 +123,8 @@ def _client_class() -> "type[SocketModeClient]":
                     "apps.connections.open returned a WebSocket host that is not Slack's "
                     f"({(urlsplit(url).hostname or '?')[:80]}); allowed: {', '.join(sorted(socket_mode_hosts()))}"
                 )
+            # Checked just above: the egress guard may now let the client connect to it.
+            admit_host(urlsplit(url).hostname or "")
             return url
 
         def connect(self) -> None:

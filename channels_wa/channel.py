@@ -59,6 +59,9 @@ WHATSAPP = ChannelDescription(
     required_settings=("META_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN", "PHONE_ID"),
     setup_section="Connect WhatsApp",
     rotator="channels_wa.rotate.MetaTokenRotator",
+    # The Graph API (sends, media URLs, token checks); the media files themselves come from Meta's CDN host.
+    egress_settings=("WHATSAPP_API_BASE",),
+    egress_hosts=("lookaside.fbsbx.com",),
     env_vars=(
         "META_TOKEN",
         "META_APP_SECRET",

@@ -292,6 +292,11 @@ if (
 ALFRED_ALLOW_UNPROTECTED_DATABASE: bool = env.bool("ALFRED_ALLOW_UNPROTECTED_DATABASE", default=False)
 
 # --- isolation: egress guard and logs (README "Isolation" 4, 5) ---
+# Hosts this instance may connect to besides those its configuration names (providers, LLM, database, Redis,
+# buckets, IMAP): comma-separated names or addresses, "*.example.com" for every name under a domain.
+ALFRED_EGRESS_ALLOWLIST: list[str] = env.list("ALFRED_EGRESS_ALLOWLIST", default=[])
+# The guard itself (alfred/egress.py); 0 = off, for local work only (a warning is logged at every start).
+ALFRED_EGRESS_GUARD: bool = env.bool("ALFRED_EGRESS_GUARD", default=True)
 
 # --- credentials: the token store and rotate_tokens (README "Credentials") ---
 # Fernet keys (comma-separated) that encrypt the provider tokens in the database: the first encrypts, all

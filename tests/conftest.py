@@ -54,6 +54,15 @@ def _no_secret_in_any_log_record(secret_watch: SecretWatch) -> Iterator[None]:
         pytest.fail("secrets in log records:\n" + "\n".join(offences), pytrace=False)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _egress_guard() -> None:
+    """The suite runs under the egress guard, like every deployed process (alfred.boot): the stand-ins, Postgres
+    and Redis are on loopback, and a test that reaches for the internet fails naming the host."""
+    from alfred import egress
+
+    egress.install()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     from django.core.cache import cache
