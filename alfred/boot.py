@@ -36,7 +36,7 @@ def instance_boot(entry_point: str, *, command: str = "") -> None:
         return
     try:
         # Layer 2, config: instance name, apps, channel credentials, the other instance's variables.
-        assert_startup_checks()
+        assert_startup_checks(skills=entry_point != WEB)
         # Layer 3, data: the database and Redis must be stamped for this instance (or be new).
         check_database_stamp(settings.INSTANCE)
         check_redis_stamp(settings.INSTANCE)
