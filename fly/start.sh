@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One machine, one instance: gunicorn (gthread, no preload) and a Celery worker running beat inside it (-B).
-# This layout measured smallest in resident memory (see ../shared/NOTES.md "Memory"). Migrations are not
+# This layout measured smallest in resident memory (see ../shared/NOTES.md "Memory"; README "Benchmarks": beat
+# as a process of its own measured 58 MiB more). The worker freezes its objects before forking beat, and beat
+# dies with its worker (settings/celery.py). Migrations are not
 # run here but once per deploy by the Fly file's release_command (README "Deploying").
 #
 # The processes are children of this script, which passes SIGTERM (and SIGINT, as SIGTERM) on to them (gunicorn and Celery
