@@ -126,7 +126,8 @@ def assert_startup_checks(*, skills: bool = True) -> None:
     """Raise ``SystemCheckError`` when any check tagged ``alfred`` fails (run by ``instance_boot``).
 
     ``skills=False`` leaves out ``check_skills``, which imports every skill and with them pydantic: the web
-    process runs no skill, and the worker (and ``manage.py check`` in fly/start.sh) refuse a wrong one."""
+    process runs no skill, and the worker (and the deploy's release_command, which runs every check) refuse a
+    wrong one."""
     if skills:
         messages = run_checks(tags=[ALFRED_TAG])
     else:

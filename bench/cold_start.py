@@ -17,6 +17,7 @@ printed with the load average.
 
 import argparse
 import http.client
+import re
 import statistics
 import subprocess
 import sys
@@ -90,7 +91,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a 200 per round")
     args = parser.parse_args()
     prepare_virtualenv()
-    checks_at_start = "manage.py check" in START.read_text()
+    checks_at_start = re.search(r"^\s*\$PY manage\.py check", START.read_text(), re.MULTILINE) is not None
     rows: list[dict[str, float | str]] = []
     with scratch() as tmp, TimedGraph() as graph, redis_server() as redis_url:
         with postgres_database("bench_cold") as database_url:

@@ -21,7 +21,9 @@ export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/metrics}
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
-$PY manage.py check --fail-level ERROR
+# No `manage.py check` here: it took half of the start (README "Benchmarks", cold start). Django's system checks
+# run once per deploy in the release_command (before its first statement; an error stops the deploy), and each
+# process below runs this instance's own checks as it boots (alfred/boot.py) and refuses to start.
 
 pids=()
 $BIN/celery -A settings worker -B --pool=threads --concurrency=4 -Q "alfred-$instance" \

@@ -54,7 +54,7 @@ def test_a_configured_instance_starts(entry_point, tmp_path):
 
 def test_the_web_process_boots_and_reads_its_urlconf_without_the_skills_or_pydantic():
     """Memory (issue 20): the web process runs no skill, so its boot does not import them (and pydantic);
-    the worker's boot and ``manage.py check`` in fly/start.sh still refuse a wrong skill."""
+    the worker's boot and the deploy's release_command (its system checks) still refuse a wrong skill."""
     heavy = ("pydantic", "alfred.registry", "drf_spectacular.views", "dns")
     code = f"import sys, settings.wsgi, alfred.urls; print(sorted(set({heavy!r}) & set(sys.modules)))"
 
