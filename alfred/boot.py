@@ -39,7 +39,7 @@ def instance_boot(entry_point: str, *, command: str = "") -> None:
         # Layer 4, network: first, so that the checks below already connect only to this instance's hosts.
         install_egress_guard()
         # Layer 2, config: instance name, apps, channel credentials, the other instance's variables.
-        assert_startup_checks()
+        assert_startup_checks(skills=entry_point != WEB)
         # Layer 3, data: the database and Redis must be stamped for this instance (or be new).
         check_database_stamp(settings.INSTANCE)
         check_redis_stamp(settings.INSTANCE)

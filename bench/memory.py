@@ -11,7 +11,10 @@ shared pages divided among the processes sharing them, so the sum is what the ma
 of each: at idle, after the first request (answered), every 500 messages, and after the last reply (plus
 ``--settle`` seconds).
 
-    .venv/bin/python bench/memory.py [--messages 5000] [--rate 20] [--only alfred|bare]
+    .venv/bin/python bench/memory.py [--messages 5000] [--rate 20] [--only alfred|bare] [--start SCRIPT]
+
+``--start`` runs another start script in fly/start.sh's place, to compare layouts (e.g. beat in a process of
+its own: the roles are found by command line).
 
 Writes var/bench/memory.json. The machine is shared: the load average is printed with the figures, and the
 ratio (measured in the same run) is the figure to compare across runs.
@@ -74,7 +77,7 @@ def run(kind: str, args: argparse.Namespace, tmp: Path, graph: TimedGraph) -> li
         env = instance_env(database_url, redis_url, graph.url, port, tmp / kind)
         if kind == "alfred":
             migrate_and_seed(env, args.senders)
-            argv = None
+            argv = ["bash", args.start, "home"]
         else:
             env["DJANGO_SETTINGS_MODULE"] = "bench.bare_project.settings"
             env["BEAT_SCHEDULE_FILE"] = str(tmp / "celerybeat-bare")
@@ -151,6 +154,7 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=50, help="members the deliveries come from")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds to wait before an idle/after snapshot")
     parser.add_argument("--only", choices=("alfred", "bare"), help="measure only one of the two")
+    parser.add_argument("--start", default="fly/start.sh", help="the start script of Alfred (to compare layouts)")
     args = parser.parse_args()
     if args.messages > 20_000 or args.rate > 200:
         raise SystemExit("refusing: keep the bench bounded (≤ 20,000 messages, ≤ 200/s)")

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One machine, one instance: gunicorn (gthread, no preload) and a Celery worker running beat inside it (-B).
-# This layout measured smallest in resident memory (see ../shared/NOTES.md "Memory"). Migrations are not
+# This layout measured smallest in resident memory (see ../shared/NOTES.md "Memory"; README "Benchmarks": beat
+# as a process of its own measured 58 MiB more). The worker freezes its objects before forking beat, and beat
+# dies with its worker (settings/celery.py). Migrations are not
 # run here but once per deploy by the Fly file's release_command (README "Deploying").
 #
 # The processes are children of this script, which passes SIGTERM (and SIGINT, as SIGTERM) on to them (gunicorn and Celery
@@ -19,18 +21,9 @@ export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/metrics}
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
-# The checks' report (warnings; an error refuses the start) becomes one log line like every other line of the
-# instance (README "Isolation" 5); "no issues" on stdout is dropped.
-set +e
-report=$($PY manage.py check --fail-level ERROR 2>&1 >/dev/null)
-checked=$?
-set -e
-if [ -n "$report" ]; then
-  level=WARNING
-  [ "$checked" -eq 0 ] || level=ERROR
-  printf '%s\n' "$report" | $PY -m alfred.logs "$level" alfred.checks
-fi
-[ "$checked" -eq 0 ] || exit "$checked"
+# No `manage.py check` here: it took half of the start (README "Benchmarks", cold start). Django's system checks
+# run once per deploy in the release_command (before its first statement; an error stops the deploy), and each
+# process below runs this instance's own checks as it boots (alfred/boot.py) and refuses to start.
 
 pids=()
 # Every process logs JSON lines carrying the instance (README "Isolation" 5): Celery without its banner

@@ -2,6 +2,8 @@
 and the other instance's stores. Each test starts the real process, as a deployment does."""
 
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -13,7 +15,7 @@ from django.db import connection
 
 from alfred.models import AuditEvent
 from alfred.stamp import CREATE_STAMP_TABLE, REDIS_STAMP_KEY, WRITE_STAMP
-from tests.core.entry_points import channel_credentials, configured_env, database_url, log_records, start
+from tests.core.entry_points import ROOT, channel_credentials, configured_env, database_url, log_records, start
 
 # Every test here reads what a separate process committed to the test database.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,6 +50,20 @@ def test_a_configured_instance_starts(entry_point, tmp_path):
     result = start(entry_point, configured_env(), tmp=tmp_path)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_the_web_process_boots_and_reads_its_urlconf_without_the_skills_or_pydantic():
+    """Memory (issue 20): the web process runs no skill, so its boot does not import them (and pydantic);
+    the worker's boot and the deploy's release_command (its system checks) still refuse a wrong skill."""
+    heavy = ("pydantic", "alfred.registry", "drf_spectacular.views", "dns")
+    code = f"import sys, settings.wsgi, alfred.urls; print(sorted(set({heavy!r}) & set(sys.modules)))"
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=configured_env(), capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_the_refusal_is_logged_and_audited_in_the_instances_own_database(tmp_path):

@@ -56,6 +56,8 @@ def test_a_biz_skill_listed_in_home_settings_is_a_named_system_check_error():
         assert "biz_only" in errors[0].msg
         with pytest.raises(SystemCheckError, match=r"alfred\.E002"):
             assert_startup_checks()
+        # The web process leaves the skills to the worker (it runs none): it would not import them for this.
+        assert_startup_checks(skills=False)
 
 
 def test_the_configured_instance_passes_its_own_checks():

@@ -1,8 +1,16 @@
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from alfred.models import Message
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
@@ -50,6 +58,54 @@ def test_healthz_answers_503_while_a_migration_is_unapplied(client: Client):
     assert [name for name in failing] == [name for name in failing if "Migrations" in name] != []
     assert "1 unapplied migration" in next(iter(failing.values()))
     assert client.get("/healthz/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_pings_the_celery_worker_and_redis(client: Client, settings, celery_worker_thread):
+    """As on a machine: tasks go through Redis, so a worker must answer and consume this instance's queue."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    started = time.monotonic()
+    response = client.get("/healthz/")
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"Database": "OK", "Cache": "OK", "Migrations": "OK", "Redis": "OK", "Celery": "OK"}
+    # The first answer is enough (one worker per machine): not Celery's full ping and inspect timeouts.
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_without_a_celery_worker(client: Client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    response = client.get("/healthz/")
+
+    assert response.status_code == 503, response.content
+    assert response.json()["Celery"] == "unavailable: no Celery worker answered"
+    assert response.json()["Database"] == "OK"
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_redis_is_unreachable_and_names_no_address(client: Client, settings):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.REDIS_URL = f"redis://:s3cret@127.0.0.1:{closed}/0"
+
+    response = client.get("/healthz/")
+
+    assert response.status_code == 503, response.content
+    assert response.json()["Redis"] == "unavailable: ConnectionError"
+    assert "s3cret" not in response.content.decode() and str(closed) not in response.content.decode()
+
+
+def test_the_urlconf_does_not_import_the_schema_view_or_dnspython():
+    """The URLconf is read by each web process's first request: what it imports stays resident (issue 20)."""
+    heavy = ("drf_spectacular.views", "dns", "health_check")
+    code = f"import sys, django; django.setup(); import alfred.urls; print(sorted(set({heavy!r}) & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.django_db
