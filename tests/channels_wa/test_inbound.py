@@ -138,3 +138,25 @@ def test_a_failing_read_receipt_does_not_stop_the_reply(client, wa_settings, gra
 
     assert len(graph.sends()) == 1
     assert Message.objects.get(direction=Direction.INBOUND).status == Status.HANDLED
+
+
+def test_voice_notes_past_the_members_rate_are_neither_downloaded_nor_transcribed(
+    client, wa_settings, graph, ana, transcription, settings
+):
+    """The message-rate limit (alfred/throttle.py) is checked before the channel's preparer: a flood of voice
+    notes costs one download and one transcription per note within the limit, none past it."""
+    settings.ALFRED_MEMBER_MESSAGES_PER_MINUTE = 2
+    for n in range(5):
+        graph.add_media(f"90000{n}", OGG, "audio/ogg")
+    transcription.transcripts("ping", "ping")
+
+    for n in range(5):
+        deliver(client, voice_note(f"90000{n}"))
+
+    assert len(transcription.audio_requests) == 2
+    assert len([r for r in graph.requests if r.method == "GET"]) == 2 * 2  # media URL, then the media itself
+    replies = [s["text"]["body"] for s in graph.sends()]
+    assert replies[:2] == ["pong", "pong"] and len(replies) == 3 and "faster than I can follow" in replies[2]
+    inbound = Message.objects.filter(direction=Direction.INBOUND).order_by("id")
+    assert [m.status for m in inbound] == [Status.HANDLED] * 5
+    assert [m.error.startswith("throttled") for m in inbound] == [False, False, True, True, True]

@@ -19,8 +19,10 @@ from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from alfred.stamp import REDIS_STAMP_KEY, check_redis_stamp
+from alfred.throttle import member_message_count, throttled_rank
 from tests.core.entry_points import channel_credentials
 
 OTHER = "biz" if settings.INSTANCE == "home" else "home"
@@ -147,3 +149,14 @@ def test_a_celery_round_trip_through_the_instances_queue_as_the_user(acl_url):
     previous.set_default()
 
     assert pong and all(reply == {"ok": "pong"} for answer in pong for reply in answer.values())
+
+
+def test_the_user_may_count_a_members_messages(acl_url):
+    """The message-rate count (alfred/throttle.py) keeps its keys under the instance's prefix: allowed, where a
+    key outside it would fail and the limit would silently be off."""
+    at = timezone.now()
+    with override_settings(REDIS_URL=acl_url, ALFRED_MEMBER_MESSAGES_PER_MINUTE=1):
+        counts = [member_message_count(99, at) for _ in range(2)]
+        over = throttled_rank(99, at)
+
+    assert (counts, over) == ([1, 2], 2)
