@@ -284,6 +284,15 @@ def test_an_address_resolved_from_an_admitted_name_is_admitted_and_no_other(monk
         with pytest.raises(EgressRefused):
             socket.getaddrinfo("tracker.example", 443)
         assert not egress.decision("198.51.100.66")[0]
+
+        def by_name(host: str) -> str:
+            sys.audit("socket.gethostbyname", host)
+            return answers[host]
+
+        monkeypatch.setattr(egress, "_original_gethostbyname", by_name)
+        answers["bucket.example"] = "198.51.100.21"
+        assert socket.gethostbyname("bucket.example") == "198.51.100.21"
+        assert egress.decision("198.51.100.21")[0]
     # The name is no longer admitted: neither are its addresses.
     assert not egress.decision("198.51.100.20")[0]
 
