@@ -101,6 +101,16 @@ def test_a_refused_host_is_audited_once_a_minute_and_counted_every_time(refused)
     assert targets == ["files.slack.com:443", "slack.com:443"]
 
 
+def test_past_the_cap_made_up_names_share_one_label_and_one_report(refused, monkeypatch):
+    monkeypatch.setattr(egress, "MAX_REPORTED_HOSTS", 2)
+    for name in ("a.collector.example", "b.collector.example", "c.collector.example", "d.collector.example"):
+        with pytest.raises(EgressRefused) as failure:
+            socket.getaddrinfo(name, 53)
+        assert name in str(failure.value)  # the error still names it
+
+    assert refused == ["a.collector.example", "b.collector.example", "(other)", "(other)"]
+
+
 @pytest.mark.home
 def test_home_cannot_reach_slack_through_httpx(refused):
     with pytest.raises(httpx.ConnectError) as failure:
