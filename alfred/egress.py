@@ -101,6 +101,8 @@ _state = _State()
 # Set while this thread records a refusal: a refusal inside that work (the audit's own connection) only raises.
 _reporting = threading.local()
 _original_getaddrinfo: Callable[..., Any] = socket.getaddrinfo
+_original_gethostbyname: Callable[..., Any] = socket.gethostbyname
+_original_gethostbyname_ex: Callable[..., Any] = socket.gethostbyname_ex
 
 
 # --- what is admitted -----------------------------------------------------------------------------------
@@ -256,21 +258,38 @@ def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
             _check(address[0], address[1] if len(address) > 1 else None)
 
 
+def _remember(host: object, addresses: Iterable[object]) -> None:
+    name = normalise(host)
+    if not name or _ip(name) is not None:
+        return
+    with _state.lock:
+        for found in addresses:
+            address = normalise(found)
+            if address:
+                _state.resolved.pop(address, None)
+                _state.resolved[address] = name
+        while len(_state.resolved) > MAX_RESOLVED:
+            _state.resolved.pop(next(iter(_state.resolved)))
+
+
 def _getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
     """``socket.getaddrinfo``, remembering the addresses of admitted names (the hook has checked the name), so
     that a connection to one of them is admitted by address."""
     results = _original_getaddrinfo(host, port, *args, **kwargs)
-    name = normalise(host)
-    if name and _ip(name) is None:
-        with _state.lock:
-            for result in results:
-                address = normalise(result[4][0]) if result[4] else ""
-                if address:
-                    _state.resolved.pop(address, None)
-                    _state.resolved[address] = name
-            while len(_state.resolved) > MAX_RESOLVED:
-                _state.resolved.pop(next(iter(_state.resolved)))
+    _remember(host, (result[4][0] for result in results if result[4]))
     return results
+
+
+def _gethostbyname(host: Any) -> str:
+    address: str = _original_gethostbyname(host)
+    _remember(host, [address])
+    return address
+
+
+def _gethostbyname_ex(host: Any) -> tuple[str, list[str], list[str]]:
+    answer: tuple[str, list[str], list[str]] = _original_gethostbyname_ex(host)
+    _remember(host, answer[2])
+    return answer
 
 
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
@@ -291,6 +310,8 @@ def install() -> None:
         return
     setting_changed.connect(_settings_changed, dispatch_uid="alfred.egress.settings")
     socket.getaddrinfo = _getaddrinfo
+    socket.gethostbyname = _gethostbyname
+    socket.gethostbyname_ex = _gethostbyname_ex
     sys.addaudithook(_audit_hook)
     _state.installed = True
 

@@ -101,6 +101,16 @@ def test_a_refused_host_is_audited_once_a_minute_and_counted_every_time(refused)
     assert targets == ["files.slack.com:443", "slack.com:443"]
 
 
+def test_past_the_cap_made_up_names_share_one_label_and_one_report(refused, monkeypatch):
+    monkeypatch.setattr(egress, "MAX_REPORTED_HOSTS", 2)
+    for name in ("a.collector.example", "b.collector.example", "c.collector.example", "d.collector.example"):
+        with pytest.raises(EgressRefused) as failure:
+            socket.getaddrinfo(name, 53)
+        assert name in str(failure.value)  # the error still names it
+
+    assert refused == ["a.collector.example", "b.collector.example", "(other)", "(other)"]
+
+
 @pytest.mark.home
 def test_home_cannot_reach_slack_through_httpx(refused):
     with pytest.raises(httpx.ConnectError) as failure:
@@ -284,6 +294,15 @@ def test_an_address_resolved_from_an_admitted_name_is_admitted_and_no_other(monk
         with pytest.raises(EgressRefused):
             socket.getaddrinfo("tracker.example", 443)
         assert not egress.decision("198.51.100.66")[0]
+
+        def by_name(host: str) -> str:
+            sys.audit("socket.gethostbyname", host)
+            return answers[host]
+
+        monkeypatch.setattr(egress, "_original_gethostbyname", by_name)
+        answers["bucket.example"] = "198.51.100.21"
+        assert socket.gethostbyname("bucket.example") == "198.51.100.21"
+        assert egress.decision("198.51.100.21")[0]
     # The name is no longer admitted: neither are its addresses.
     assert not egress.decision("198.51.100.20")[0]
 
