@@ -95,8 +95,10 @@ def _values(name: str, raw: object) -> list[str]:
 
 
 def _url_password(url: object) -> str:
+    if not isinstance(url, str):
+        return ""
     try:
-        return urlsplit(url).password or "" if isinstance(url, str) else ""
+        return urlsplit(url).password or ""
     except ValueError:
         return ""
 
