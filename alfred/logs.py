@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from alfred import log_context
+
 # Settings (and environment variables of the same name) whose values are secrets.
 SECRET_NAMES = (
     "SECRET_KEY",
@@ -165,9 +167,9 @@ class RedactSecrets(logging.Filter):
 
 
 class JsonLines(logging.Formatter):
-    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, instance, and the exception's
-    text when there is one. Only these fields: a record's extra attributes (Django's request object) are
-    never serialised."""
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, instance, the request and message
+    it is about when there is one (alfred/log_context.py), and the exception's text when there is one. Only
+    these fields: a record's extra attributes (Django's request object) are never serialised."""
 
     def __init__(self, instance: str) -> None:
         super().__init__()
@@ -180,6 +182,7 @@ class JsonLines(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "instance": self.instance,
+            **log_context.current(),
         }
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
