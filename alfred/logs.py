@@ -245,25 +245,3 @@ def logging_config(instance: str, *, level: str, style: str, loggers: dict[str, 
         "root": {"handlers": ["console"], "level": level},
         "loggers": loggers or {},
     }
-
-
-def main(argv: list[str]) -> int:
-    """``… | python -m alfred.logs LEVEL LOGGER``: what the command before the pipe printed becomes one log line
-    of the instance (fly/start.sh passes the system checks' report through it)."""
-    level, name = argv
-    text = sys.stdin.read().strip()
-    if text:
-        log_to_stdout()
-        logging.config.dictConfig(
-            logging_config(
-                os.environ.get("INSTANCE", "") or "unknown",
-                level="DEBUG",
-                style=log_format(dev_mode=dev_mode_from_environment()),
-            )
-        )
-        logging.getLogger(name).log(logging.getLevelName(level), "%s", text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
