@@ -16,7 +16,8 @@ log_to_stdout()
 accesslog = "-"
 # The request line with its query string, the status, the size, the duration in microseconds and the client:
 # the verify token in Meta's GET /webhooks/whatsapp/?hub.verify_token=… is redacted by the filter.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+# And the request's id (alfred/log_context.py), from the response header the app sets.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s" request_id=%({x-request-id}o)s'
 logconfig_dict = logging_config(
     os.environ.get("INSTANCE", "") or "unknown",
     level=os.environ.get("LOG_LEVEL", "") or "INFO",

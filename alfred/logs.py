@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from alfred import log_context
+
 # Settings (and environment variables of the same name) whose values are secrets.
 SECRET_NAMES = (
     "SECRET_KEY",
@@ -167,9 +169,9 @@ class RedactSecrets(logging.Filter):
 
 
 class JsonLines(logging.Formatter):
-    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, instance, and the exception's
-    text when there is one. Only these fields: a record's extra attributes (Django's request object) are
-    never serialised."""
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, instance, the request and message
+    it is about when there is one (alfred/log_context.py), and the exception's text when there is one. Only
+    these fields: a record's extra attributes (Django's request object) are never serialised."""
 
     def __init__(self, instance: str) -> None:
         super().__init__()
@@ -182,6 +184,7 @@ class JsonLines(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "instance": self.instance,
+            **log_context.current(),
         }
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
@@ -244,25 +247,3 @@ def logging_config(instance: str, *, level: str, style: str, loggers: dict[str, 
         "root": {"handlers": ["console"], "level": level},
         "loggers": loggers or {},
     }
-
-
-def main(argv: list[str]) -> int:
-    """``… | python -m alfred.logs LEVEL LOGGER``: what the command before the pipe printed becomes one log line
-    of the instance (fly/start.sh passes the system checks' report through it)."""
-    level, name = argv
-    text = sys.stdin.read().strip()
-    if text:
-        log_to_stdout()
-        logging.config.dictConfig(
-            logging_config(
-                os.environ.get("INSTANCE", "") or "unknown",
-                level="DEBUG",
-                style=log_format(dev_mode=dev_mode_from_environment()),
-            )
-        )
-        logging.getLogger(name).log(logging.getLevelName(level), "%s", text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -175,11 +175,18 @@ def _count_egress(*, host: str) -> None:
     EGRESS_REFUSED.labels(_instance(), host).inc()
 
 
-def llm_completion_saved(sender: object, *, instance: Any, created: bool, **_: Any) -> None:
+def llm_completion_saved(
+    sender: object, *, instance: Any, created: bool, update_fields: frozenset[str] | None = None, **_: Any
+) -> None:
     """Receiver of ``post_save`` for ``LLMCompletion``: every completion and transcription is journaled as a
     row, whichever code path made it, so counting rows counts them all. Counted even if the surrounding
-    transaction is rolled back later: the tokens were spent."""
-    if created:
+    transaction is rolled back later: the tokens were spent. A turn's first row is written as a placeholder
+    before the model is asked (alfred/llm/budget.py) and counted when it is filled in with the answer."""
+    from alfred.models import LLM_RESERVED
+
+    placeholder = created and instance.error == LLM_RESERVED
+    filled_in = not created and update_fields is not None and "completion_tokens" in update_fields
+    if (created and not placeholder) or filled_in:
         llm_used(
             model=instance.model,
             kind=instance.kind,

@@ -203,6 +203,11 @@ class CompletionKind(models.TextChoices):
     TRANSCRIPTION = "transcription", "Transcription"
 
 
+# The error of a turn's first completion while it is a placeholder (alfred/llm/budget.py): written before the
+# model is asked, filled in with the answer.
+LLM_RESERVED = "reserved: no answer recorded"
+
+
 class LLMCompletion(models.Model):
     """One call to the LLM endpoint, kept for cost, budget and audit. The ok chat rows of a message are
     also the turn's journal: a retried turn replays them instead of asking the model again."""

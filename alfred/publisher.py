@@ -20,11 +20,13 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from functools import cache, partial
+from functools import cache, partial, wraps
 from typing import TYPE_CHECKING
 
 from celery import shared_task
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from alfred.log_context import about_message
 
 if TYPE_CHECKING:
     from celery import Celery, Task
@@ -52,7 +54,12 @@ def row_task(name: str) -> "Callable[[Callable[[int], None]], RowTask]":
     a worker died does nothing twice. The publisher may send a burst of one such task as one ``fan_out``."""
 
     def declare(func: Callable[[int], None]) -> "RowTask":
-        task: RowTask = shared_task(name=name, acks_late=True, reject_on_worker_lost=True)(func)
+        @wraps(func)
+        def about_its_row(message_id: int) -> None:
+            with about_message(message_id):
+                func(message_id)
+
+        task: RowTask = shared_task(name=name, acks_late=True, reject_on_worker_lost=True)(about_its_row)
         ROW_TASKS[task.name] = task
         return task
 

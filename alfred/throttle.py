@@ -19,6 +19,7 @@ moment: the refusal goes to whoever sets the conversation's key first (``SET …
 
 import logging
 import os
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -33,17 +34,21 @@ WINDOW_SECONDS = 60
 KEEP_SECONDS = 2 * 3600
 
 _client: tuple[int, str, Any] | None = None
+# Threads of one worker build the client once: a client built twice is garbage-collected while another
+# thread's pipeline still uses it, and redis-py then closes the connections under it (EBADF).
+_client_lock = threading.Lock()
 
 
 def _redis() -> Any:
     """One client (and connection pool) per process; rebuilt after a fork."""
     global _client
-    if _client is None or _client[:2] != (os.getpid(), settings.REDIS_URL):
-        from redis import Redis
+    with _client_lock:
+        if _client is None or _client[:2] != (os.getpid(), settings.REDIS_URL):
+            from redis import Redis
 
-        url = settings.REDIS_URL
-        _client = (os.getpid(), url, Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2))
-    return _client[2]
+            url = settings.REDIS_URL
+            _client = (os.getpid(), url, Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2))
+        return _client[2]
 
 
 def window_key(member_id: int, arrived_at: datetime) -> str:

@@ -427,6 +427,8 @@ ALFRED_METRICS_TOKEN: str = secret("ALFRED_METRICS_TOKEN", required=False)
 PROMETHEUS_MULTIPROC_DIR: str = env("PROMETHEUS_MULTIPROC_DIR", default="")
 # First, so that it times every request, including those the middlewares below answer themselves.
 MIDDLEWARE.insert(0, "alfred.metrics.RequestMetricsMiddleware")
+# Outermost: every line logged during a request, the metrics middleware's included, names the request.
+MIDDLEWARE.insert(0, "alfred.log_context.RequestIdMiddleware")
 
 # --- Celery ---------------------------------------------------------------------------------------
 # Without Redis the tasks run inline in the calling process (embedded mode): same code path, no worker.

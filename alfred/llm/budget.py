@@ -20,11 +20,11 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alfred.models import CompletionKind, LLMCompletion, Member, Message
+from alfred.models import LLM_RESERVED, CompletionKind, LLMCompletion, Member, Message
 
 # The error of a first round's placeholder until the model answers (a worker that died mid-call leaves it,
 # and it keeps counting against the member's rate: the call may have been paid for).
-RESERVED = "reserved: no answer recorded"
+RESERVED = LLM_RESERVED
 
 
 def cost_estimate(*, prompt_tokens: int, completion_tokens: int) -> Decimal:

@@ -177,8 +177,11 @@ class Turn:
         """A completion's row: the placeholder filled in, or a new row for later rounds."""
         if slot is None:
             return LLMCompletion.objects.create(**fields)
-        LLMCompletion.objects.filter(pk=slot.pk).update(**fields)
-        return LLMCompletion.objects.get(pk=slot.pk)
+        # save(), not a queryset update: post_save tells the metrics the placeholder became a completion.
+        for name, value in fields.items():
+            setattr(slot, name, value)
+        slot.save(update_fields=list(fields))
+        return slot
 
     def keyed(self, round_no: int, completion: Completion) -> list[dict[str, Any]]:
         """Each call gets a key unique in this turn: the model's id when it has a usable one (some

@@ -226,7 +226,8 @@ def test_gunicorn_logs_json_lines_and_its_access_log_never_shows_the_verify_toke
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/webhooks/whatsapp/?{query}", timeout=5)
+                url = f"http://127.0.0.1:{port}/webhooks/whatsapp/?{query}"
+                urllib.request.urlopen(urllib.request.Request(url, headers={"X-Request-ID": "probe-4242"}), timeout=5)
                 return
             except urllib.error.HTTPError:
                 return  # biz has no WhatsApp endpoint: a 404 is logged all the same
@@ -241,4 +242,6 @@ def test_gunicorn_logs_json_lines_and_its_access_log_never_shows_the_verify_toke
     assert VERIFY not in printed
     access = [record for record in records if record["logger"] == "gunicorn.access"]
     assert len(access) == 1 and "hub.verify_token=[redacted" in str(access[0]["message"]), access
+    # The access line names the request like the app's own lines (alfred/log_context.py).
+    assert str(access[0]["message"]).endswith("request_id=probe-4242"), access
     assert any(record["logger"] == "gunicorn.error" for record in records)
