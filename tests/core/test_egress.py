@@ -212,6 +212,25 @@ def test_home_reaches_the_graph_api_and_its_media_host_and_not_slacks():
     assert_dns_reached("graph.facebook.com")
 
 
+@pytest.mark.home
+def test_home_reaches_the_calendar_bridges_host_only_when_it_is_configured():
+    assert not egress.decision("bridge.example.net")[0]
+    with override_settings(ALFRED_BRIDGE_URL="https://bridge.example.net/alfred/calendar.json"):
+        assert egress.decision("bridge.example.net") == (True, "an admitted name")
+    with override_settings(ALFRED_BRIDGE_BUCKET="alfred-bridge", ALFRED_BRIDGE_S3_REGION="eu-west-3"):
+        assert egress.decision("alfred-bridge.s3.eu-west-3.amazonaws.com")[0]
+    assert not egress.decision("alfred-bridge.s3.eu-west-3.amazonaws.com")[0]
+
+
+@pytest.mark.biz
+def test_biz_reaches_its_mailbox_and_calendar_feeds_only_when_they_are_configured():
+    assert not egress.decision("imap.example.net")[0]
+    with override_settings(IMAP_HOST="imap.example.net", ALFRED_CALENDAR_ICS_URLS=["https://cal.example.net/w.ics"]):
+        assert egress.decision("imap.example.net")[0]
+        assert egress.decision("cal.example.net")[0]
+    assert not egress.decision("cal.example.net")[0]
+
+
 # --- the admitted set -------------------------------------------------------------------------------------
 
 
