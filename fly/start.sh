@@ -26,8 +26,11 @@ mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 # process below runs this instance's own checks as it boots (alfred/boot.py) and refuses to start.
 
 pids=()
+# One worker per instance: nobody to synchronise with at start (mingle waits a second for an answer) or to
+# gossip with.
 $BIN/celery -A settings worker -B --pool=threads --concurrency=4 -Q "alfred-$instance" \
-  --hostname "alfred-$instance@%h" --loglevel INFO --schedule "var/celerybeat-$instance" &
+  --hostname "alfred-$instance@%h" --loglevel INFO --schedule "var/celerybeat-$instance" \
+  --without-mingle --without-gossip &
 pids+=($!)
 $BIN/gunicorn settings.wsgi:application --bind "0.0.0.0:${PORT:-8000}" --worker-class gthread --workers 1 \
   --threads 4 --access-logfile - --timeout 30 --graceful-timeout 20 &
