@@ -7,7 +7,9 @@ round starts the instance and polls ``/healthz/`` every 50 ms: the first answer 
 is serving) and the first 200 (every check, the Celery worker answering on this instance's queue included),
 then stops it. Alongside, the pieces on their own: the web process's boot (``python -c "import
 settings.wsgi"``: interpreter, ``django.setup()``, the boot checks) and, when start.sh runs it, ``manage.py
-check``.
+check``. Last, once more, the gunicorn worker's memory (PSS and RSS from /proc) once it has booted (its CPU
+time stands still for 1.5 s) and before any request, after its first ``/healthz/`` 200, and after a request for
+``/api/schema/``: what the first request adds to the web process.
 
     .venv/bin/python bench/cold_start.py [--rounds 5]
 
@@ -31,6 +33,7 @@ from bench.harness import (
     ROOT,
     Instance,
     TimedGraph,
+    cpu_seconds,
     free_port,
     instance_env,
     load_average,
@@ -38,6 +41,7 @@ from bench.harness import (
     migrate_and_seed,
     postgres_database,
     prepare_virtualenv,
+    pss_mib,
     redis_server,
     scratch,
     write_json,
@@ -79,6 +83,51 @@ def one_start(env: dict[str, str], log: Path, timeout: float) -> dict[str, float
         instance.stop()
 
 
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def web_memory(env: dict[str, str], log: Path, timeout: float) -> dict[str, dict[str, float]]:
+    """The gunicorn worker's PSS/RSS booted and idle, after its first /healthz/ 200, after /api/schema/."""
+    port = int(env["PORT"])
+    instance = Instance(env, log).start()
+    figures: dict[str, dict[str, float]] = {}
+
+    def snapshot(label: str, pid: int) -> None:
+        figures[label] = {"pss_mib": round(pss_mib(pid), 1), "rss_mib": round(rss_mib(pid), 1)}
+
+    try:
+        deadline = time.monotonic() + timeout
+        pid, still, last = 0, 0, -1.0
+        while still < 3:  # booted: no CPU used for 3 × 0.5 s
+            if time.monotonic() > deadline:
+                raise SystemExit("the web worker did not settle:\n" + instance.tail())
+            time.sleep(0.5)
+            pid = instance.roles().get("gunicorn worker", 0)
+            used = cpu_seconds(pid) if pid else -1.0
+            still = still + 1 if pid and used == last else 0
+            last = used
+        snapshot("booted, before any request", pid)
+        while healthz_status(port) != 200:
+            if time.monotonic() > deadline:
+                raise SystemExit("no /healthz/ 200 in time:\n" + instance.tail())
+            time.sleep(0.05)
+        time.sleep(1)
+        snapshot("after the first /healthz/ 200", pid)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/api/schema/")
+        conn.getresponse().read()
+        conn.close()
+        time.sleep(1)
+        snapshot("after /api/schema/", pid)
+    finally:
+        instance.stop()
+    return figures
+
+
 def timed(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(argv, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -106,6 +155,7 @@ def main() -> None:
                 row["load"] = load_average()
                 rows.append(row)
                 print(f"  round {round_}: {row}", file=sys.stderr)
+            memory = web_memory(env, tmp / "log-memory", args.timeout)
     columns = [c for c in ("first_answer_s", "healthz_200_s", "web_boot_s", "manage_py_check_s") if c in rows[0]]
     titles = {
         "first_answer_s": "first answer",
@@ -121,9 +171,18 @@ def main() -> None:
         print(f"{row['round']:>6}" + "".join(f"{row[c]:>17.2f}" for c in columns) + f"{row['load']:>18}")
     medians = {c: round(statistics.median(float(row[c]) for row in rows), 2) for c in columns}
     print(f"{'median':>6}" + "".join(f"{medians[c]:>17.2f}" for c in columns))
+    print("\ngunicorn worker (MiB)              PSS      RSS")
+    for label, figures in memory.items():
+        print(f"{label:32}{figures['pss_mib']:>7.1f}{figures['rss_mib']:>9.1f}")
     out = write_json(
         "cold_start.json",
-        {"machine": machine(), "manage_py_check_at_start": checks_at_start, "medians": medians, "rounds": rows},
+        {
+            "machine": machine(),
+            "manage_py_check_at_start": checks_at_start,
+            "medians": medians,
+            "rounds": rows,
+            "web_worker_memory": memory,
+        },
     )
     print(f"written to {out.relative_to(ROOT)}")
 

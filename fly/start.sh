@@ -27,9 +27,11 @@ mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 pids=()
 # Every process logs JSON lines carrying the instance (README "Isolation" 5): Celery without its banner
-# (--quiet), gunicorn's own and access lines configured by alfred/gunicorn_conf.py.
+# (--quiet), gunicorn's own and access lines configured by alfred/gunicorn_conf.py. One worker per instance:
+# nobody to synchronise with at start (mingle waits a second for an answer) or to gossip with.
 $BIN/celery --quiet -A settings worker -B --pool=threads --concurrency=4 -Q "alfred-$instance" \
-  --hostname "alfred-$instance@%h" --loglevel INFO --schedule "var/celerybeat-$instance" &
+  --hostname "alfred-$instance@%h" --loglevel INFO --schedule "var/celerybeat-$instance" \
+  --without-mingle --without-gossip &
 pids+=($!)
 $BIN/gunicorn settings.wsgi:application --config python:alfred.gunicorn_conf --bind "0.0.0.0:${PORT:-8000}" \
   --worker-class gthread --workers 1 --threads 4 --timeout 30 --graceful-timeout 20 &
