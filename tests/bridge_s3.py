@@ -4,9 +4,12 @@ request's signature and policy, as S3 would. Real boto3 (and django-storages, ht
 
 import json
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +95,16 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def manage(instance: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py ARGS`` as one instance's own process, configured only by ``env``."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args, f"--settings=settings.{instance}"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

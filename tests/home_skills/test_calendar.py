@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,15 @@ from alfred.rules.when import when_span
 from home_skills.bridge import REJECTED, STALE
 from home_skills.models import CalendarBlock, CalendarBridge
 from home_skills.selectors import member_zone
-from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, closed_port, put_as_writer  # noqa: F401  (a fixture)
+from tests.bridge_s3 import (  # noqa: F401  (bridge_bucket: a fixture)
+    BUCKET,
+    OBJECT,
+    BridgeBucket,
+    bridge_bucket,
+    closed_port,
+    manage,
+    put_as_writer,
+)
 from tests.bridge_schedule import next_runs
 from tests.home_skills.conftest import chat, tool_call
 
@@ -249,15 +256,7 @@ def home_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def home(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args, "--settings=settings.home"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return manage("home", env, *args)
 
 
 def test_from_a_shell_the_command_exits_non_zero_when_the_url_is_unreachable_and_names_what_it_kept(tmp_path):

@@ -4,7 +4,6 @@ then the whole way to home, in home's own processes, and "am I free on Saturday?
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from django.core.management import call_command
 
 from alfred.bridge import document_verify, key_pair_generate
 from alfred.models import AuditEvent
-from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, closed_port  # noqa: F401  (a fixture)
+from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, closed_port, manage  # noqa: F401  (a fixture)
 from tests.bridge_schedule import next_runs
 from work_skills.calendar import calendar_export, calendar_occurrences
 from work_skills.models import CalendarEvent
@@ -277,15 +276,7 @@ def home_env(tmp_path: Path, bucket: BridgeBucket, **extra: str) -> dict[str, st
 
 
 def home(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args, "--settings=settings.home"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return manage("home", env, *args)
 
 
 @pytest.mark.django_db
@@ -419,15 +410,7 @@ def biz_env(tmp_path: Path, bucket: BridgeBucket, **extra: str) -> dict[str, str
 
 
 def biz(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args, "--settings=settings.biz"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return manage("biz", env, *args)
 
 
 def test_a_biz_process_configured_by_its_environment_exports_to_the_bucket_and_fails_loudly_when_it_cannot(
