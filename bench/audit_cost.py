@@ -16,7 +16,6 @@ Creates a throwaway Postgres database (migrated, dropped afterwards) and times, 
 """
 
 import argparse
-import os
 import socket
 import statistics
 import subprocess
@@ -30,7 +29,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import postgres_database  # noqa: E402
+from bench.harness import home_in_this_process  # noqa: E402
 
 
 def main() -> None:
@@ -42,23 +41,9 @@ def main() -> None:
         raise SystemExit("refusing: keep the bench bounded (1–20,000 messages)")
     if not 0 < args.archive_events <= 500_000:
         raise SystemExit("refusing: keep the bench bounded (1–500,000 archived events)")
-    with postgres_database("alfred_bench_audit") as database_url:
-        try:
-            os.environ.update(
-                DJANGO_SETTINGS_MODULE="settings.home",
-                DATABASE_URL=database_url,
-                SECRET_KEY="bench-only-secret-key",
-                DEBUG="0",
-                TASKS_INLINE="1",
-                LOG_LEVEL="WARNING",
-            )
-            os.environ.pop("REDIS_URL", None)
-            run(args.messages)
-            archive(args.archive_events)
-        finally:
-            from django.db import connections
-
-            connections.close_all()
+    with home_in_this_process("alfred_bench_audit"):
+        run(args.messages)
+        archive(args.archive_events)
 
 
 def timed(count: int, first: Callable[[int], object], second: Callable[[int], object]) -> tuple[float, float]:

@@ -11,7 +11,6 @@ webhook request, to weigh against the webhook's ~2.5 ms of CPU per delivery (ben
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import postgres_database  # noqa: E402
+from bench.harness import home_in_this_process  # noqa: E402
 
 
 def main() -> None:
@@ -28,21 +27,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 0 < args.lookups <= 50_000:
         raise SystemExit("refusing: keep the bench bounded (1–50,000 lookups)")
-    with postgres_database("alfred_bench_members") as database_url:
-        try:
-            os.environ.update(
-                DJANGO_SETTINGS_MODULE="settings.home",
-                DATABASE_URL=database_url,
-                SECRET_KEY="bench-only-secret-key",
-                DEBUG="0",
-                TASKS_INLINE="1",
-            )
-            os.environ.pop("REDIS_URL", None)
-            run(args.lookups)
-        finally:
-            from django.db import connections
-
-            connections.close_all()
+    with home_in_this_process("alfred_bench_members"):
+        run(args.lookups)
 
 
 def run(lookups: int) -> None:

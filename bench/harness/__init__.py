@@ -112,6 +112,28 @@ def postgres_database(prefix: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def home_in_this_process(prefix: str) -> Iterator[None]:
+    """This process configured as Alfred-Home on a throwaway database (inline tasks, no Redis), for benches
+    that call the code directly; its connections are closed before the database is dropped."""
+    with postgres_database(prefix) as database_url:
+        os.environ.update(
+            DJANGO_SETTINGS_MODULE="settings.home",
+            DATABASE_URL=database_url,
+            SECRET_KEY="bench-only-secret-key",
+            DEBUG="0",
+            TASKS_INLINE="1",
+            LOG_LEVEL="WARNING",
+        )
+        os.environ.pop("REDIS_URL", None)
+        try:
+            yield
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+
 # --- the Graph API stand-in, timestamping replies ----------------------------------------------------------
 
 
