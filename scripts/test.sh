@@ -46,9 +46,9 @@ run() {  # run INSTANCE REDIS_DB PATHS...
     status=$?
 }
 
-# Home and biz run side by side (separate databases and Redis databases; most of a test's time is spent
-# waiting on a subprocess, a socket or Postgres, so two runs on two cores take ~60 % of the time of one after
-# the other). Each run's output goes to a file, printed whole when it ends. ALFRED_TEST_PARALLEL=0: in turn.
+# Home and biz run side by side (separate databases and Redis databases): most of a test's time is spent
+# waiting on a subprocess, a socket or Postgres, so the two overlap well on two cores (README "Benchmarks",
+# Suite). Each run's output goes to a file, printed whole when it ends. ALFRED_TEST_PARALLEL=0: in turn.
 logs=$(mktemp -d)
 pids=()
 for spec in "home ${ALFRED_TEST_REDIS_HOME:-1} tests/core tests/home_skills tests/channels_wa" \
