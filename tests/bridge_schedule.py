@@ -21,3 +21,17 @@ def next_runs(schedule: Any) -> list[datetime]:
         clock.nowfun = lambda last=last: last
         runs.append(last + clock.remaining_estimate(last))
     return runs
+
+
+def nightly_runs(task: str) -> list[datetime]:
+    """The next runs of ``task`` on the instance's beat schedule (its tasks modules imported, as a worker does at
+    start), checked to be its one entry, a registered task, on Madrid's clock."""
+    from settings.celery import app
+
+    app.loader.import_default_modules()
+    entries = [entry for entry in app.conf.beat_schedule.values() if entry["task"] == task]
+    assert len(entries) == 1
+    assert task in app.tasks
+    schedule = entries[0]["schedule"]
+    assert str(schedule.tz) == "Europe/Madrid"
+    return next_runs(schedule)

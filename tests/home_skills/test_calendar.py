@@ -37,7 +37,7 @@ from tests.bridge_s3 import (  # noqa: F401  (bridge_bucket: a fixture)
     manage,
     put_as_writer,
 )
-from tests.bridge_schedule import next_runs
+from tests.bridge_schedule import nightly_runs
 from tests.home_skills.conftest import chat, tool_call
 
 pytestmark = pytest.mark.home
@@ -390,14 +390,8 @@ def test_home_reads_a_configured_url_and_refuses_what_it_serves_unsigned_or_miss
 def test_homes_beat_imports_at_three_madrid_time_and_schedules_no_export():
     from settings.celery import app
 
-    app.loader.import_default_modules()
+    runs = nightly_runs("home_skills.tasks.calendar_import")
     beat = app.conf.beat_schedule
-    imports = [entry for entry in beat.values() if entry["task"] == "home_skills.tasks.calendar_import"]
-    assert len(imports) == 1
-    assert imports[0]["task"] in app.tasks
-    schedule = imports[0]["schedule"]
-    assert str(schedule.tz) == "Europe/Madrid"
-    runs = next_runs(schedule)
     assert [f"{run.astimezone(MADRID):%Y-%m-%d %H:%M}" for run in runs] == [
         "2027-01-15 03:00",
         "2027-07-15 03:00",

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from alfred.bridge import document_verify, key_pair_generate
 from alfred.models import AuditEvent
 from tests.bridge_s3 import BUCKET, OBJECT, BridgeBucket, bridge_bucket, closed_port, manage  # noqa: F401  (a fixture)
-from tests.bridge_schedule import next_runs
+from tests.bridge_schedule import nightly_runs
 from work_skills.calendar import calendar_export, calendar_occurrences
 from work_skills.models import CalendarEvent
 
@@ -352,14 +352,8 @@ def test_homes_settings_hold_no_biz_key_or_writer_credential(tmp_path, bridge_bu
 def test_bizs_beat_exports_at_two_madrid_time_and_schedules_no_import():
     from settings.celery import app
 
-    app.loader.import_default_modules()
+    runs = nightly_runs("work_skills.tasks.calendar_export")
     beat = app.conf.beat_schedule
-    exports = [entry for entry in beat.values() if entry["task"] == "work_skills.tasks.calendar_export"]
-    assert len(exports) == 1
-    assert exports[0]["task"] in app.tasks
-    schedule = exports[0]["schedule"]
-    assert str(schedule.tz) == "Europe/Madrid"
-    runs = next_runs(schedule)
     assert [f"{run.astimezone(MADRID):%Y-%m-%d %H:%M}" for run in runs] == [
         "2027-01-15 02:00",
         "2027-07-15 02:00",
