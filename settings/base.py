@@ -435,6 +435,8 @@ MIDDLEWARE.insert(0, "alfred.log_context.RequestIdMiddleware")
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("TASKS_INLINE", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_URL: str = REDIS_URL or "memory://localhost/"
+# kombu's Redis transport with the fix in alfred/broker.py (a lost connection no longer stops the worker).
+CELERY_BROKER_TRANSPORT: str | None = "alfred.broker:Transport" if REDIS_URL else None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
