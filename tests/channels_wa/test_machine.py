@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -90,10 +91,12 @@ class Machine:
     log = ""
 
 
-@pytest.fixture
-def machine(tmp_path: Path, graph: GraphAPIStandIn) -> Iterator[Machine]:
+@contextmanager
+def started_machine(tmp_path: Path, graph: GraphAPIStandIn, **env: str) -> Iterator[Machine]:
+    """``bash fly/start.sh home`` against the test database, the stand-in as WhatsApp (``env``: more variables,
+    or other values); every process of its tree is killed afterwards."""
     port = free_port()
-    env = configured_env(
+    environment = configured_env(
         PORT=str(port),
         PY=sys.executable,
         TASKS_INLINE="0",
@@ -106,11 +109,17 @@ def machine(tmp_path: Path, graph: GraphAPIStandIn) -> Iterator[Machine]:
         WHATSAPP_API_BASE=graph.url,
         WHATSAPP_API_VERSION="23.0",
         WHATSAPP_MARK_AS_READ="0",
+        **env,
     )
     log = tmp_path / "start.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            ["bash", "fly/start.sh", "home"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
+            ["bash", "fly/start.sh", "home"],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     running = Machine(process, f"http://127.0.0.1:{port}")
     running.log = str(log)
@@ -123,6 +132,12 @@ def machine(tmp_path: Path, graph: GraphAPIStandIn) -> Iterator[Machine]:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def machine(tmp_path: Path, graph: GraphAPIStandIn) -> Iterator[Machine]:
+    with started_machine(tmp_path, graph) as running:
+        yield running
 
 
 def wait_for(condition, timeout: float = 60.0, message=lambda: "") -> None:  # type: ignore[no-untyped-def]

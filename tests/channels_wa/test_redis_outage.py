@@ -5,7 +5,6 @@ exactly once (the worker reconnects; the sweeper re-enqueues what the lost broke
 
 import json
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -15,10 +14,9 @@ import httpx
 import pytest
 
 from alfred.models import Direction, Message
-from tests.channels_wa.conftest import APP_SECRET, META_TOKEN, SAMPLE_PHONE_ID, URL, VERIFY_TOKEN, sample, values
-from tests.channels_wa.test_machine import ROOT, Machine, alive, descendants, free_port, wait_for
+from tests.channels_wa.conftest import APP_SECRET, URL, sample, values
+from tests.channels_wa.test_machine import Machine, free_port, started_machine, wait_for
 from tests.conftest import sign
-from tests.core.entry_points import configured_env
 from tests.standins.graph_api import GraphAPIStandIn
 
 pytestmark = [pytest.mark.home, pytest.mark.django_db(transaction=True)]
@@ -62,44 +60,16 @@ def redis_server() -> Iterator[RedisServer]:
 
 @pytest.fixture
 def machine_on_its_redis(tmp_path: Path, graph: GraphAPIStandIn, redis_server: RedisServer) -> Iterator[Machine]:
-    port = free_port()
-    env = configured_env(
-        PORT=str(port),
-        PY=sys.executable,
-        TASKS_INLINE="0",
+    # One member sends them all: no per-member limit. The sweeper every 2 s, rows waiting 5 s taken back.
+    with started_machine(
+        tmp_path,
+        graph,
         REDIS_URL=redis_server.url,
-        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
-        META_TOKEN=META_TOKEN,
-        META_APP_SECRET=APP_SECRET,
-        META_VERIFY_TOKEN=VERIFY_TOKEN,
-        PHONE_ID=SAMPLE_PHONE_ID,
-        WHATSAPP_API_BASE=graph.url,
-        WHATSAPP_API_VERSION="23.0",
-        WHATSAPP_MARK_AS_READ="0",
-        # One member sends them all: no per-member limit. The sweeper every 2 s, rows waiting 5 s taken back.
         ALFRED_MEMBER_MESSAGES_PER_MINUTE="0",
         ALFRED_SWEEP_EVERY_SECONDS="2",
         ALFRED_SWEEP_AFTER_SECONDS="5",
-    )
-    log = tmp_path / "start.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            ["bash", "fly/start.sh", "home"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
-        )
-    running = Machine(process, f"http://127.0.0.1:{port}")
-    running.log = str(log)
-    try:
+    ) as running:
         yield running
-    finally:
-        for pid in descendants(process.pid):
-            if alive(pid):
-                import os
-                import signal
-
-                os.kill(pid, signal.SIGKILL)
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
 
 
 def deliver_ping(base: str, n: int) -> int:
