@@ -41,7 +41,15 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import APP_SECRET, PHONE_ID, WEBHOOK, free_port, postgres_database, redis_server  # noqa: E402
+from bench.harness import (  # noqa: E402
+    APP_SECRET,
+    PHONE_ID,
+    WEBHOOK,
+    Poster,
+    free_port,
+    postgres_database,
+    redis_server,
+)
 
 BARE = "/bench/bare/"
 SENDERS = 50
@@ -107,27 +115,6 @@ class Result:
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-class Connection:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-    def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
-        for attempt in (1, 2):
-            try:
-                self.conn.request("POST", path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                response.read()
-                return response.status
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # gunicorn closed an idle keep-alive connection; reconnect once (the request was not read).
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-
 def open_loop(port: int, path: str, requests: list[tuple[bytes, dict[str, str]]], rate: float) -> Result:
     """Requests are due at t0 + i/rate; a pool of connections takes them as they fall due."""
     result = Result()
@@ -136,14 +123,14 @@ def open_loop(port: int, path: str, requests: list[tuple[bytes, dict[str, str]]]
     workers = 32
 
     def work() -> None:
-        conn = Connection(port)
+        conn = Poster(port, timeout=10)
         while (item := due.get()) is not None:
             scheduled, body, headers = item
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
             try:
-                status = conn.post(path, body, headers)
+                status = conn.request("POST", path, body, headers)
                 latency = time.perf_counter() - scheduled
                 with lock:
                     result.latencies.append(latency)
@@ -177,14 +164,14 @@ def closed_loop(
     deadline = time.perf_counter() + seconds
 
     def work() -> None:
-        conn = Connection(port)
+        conn = Poster(port, timeout=10)
         while time.perf_counter() < deadline:
             with lock:
                 index = next(counter)
             body, headers = make(index)
             started = time.perf_counter()
             try:
-                status = conn.post(path, body, headers)
+                status = conn.request("POST", path, body, headers)
             except Exception:
                 with lock:
                     result.errors += 1
