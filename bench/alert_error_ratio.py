@@ -43,6 +43,7 @@ from bench.harness import (  # noqa: E402
     instance_env,
     migrate_and_seed,
     postgres_database,
+    prepare_virtualenv,
     redis_server,
     scratch,
 )
@@ -152,6 +153,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.messages > 1000 or not 0 < args.fail_share < 1:
         raise SystemExit("refusing: at most 1,000 messages per phase, and a share between 0 and 1")
+    prepare_virtualenv()
 
     with ExitStack() as services:
         tmp = services.enter_context(scratch())

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (
-    PY,
+    INSTANCE_PY,
     ROOT,
     Instance,
     TimedGraph,
@@ -149,9 +149,10 @@ def main() -> None:
             for round_ in range(1, args.rounds + 1):
                 row: dict[str, float | str] = {"round": round_}
                 row.update(one_start(env, tmp / f"log{round_}", args.timeout))
-                row["web_boot_s"] = timed([str(PY), "-c", "import settings.wsgi"], env)
+                row["web_boot_s"] = timed([str(INSTANCE_PY), "-c", "import settings.wsgi"], env)
                 if checks_at_start:
-                    row["manage_py_check_s"] = timed([str(PY), "manage.py", "check", "--fail-level", "ERROR"], env)
+                    check = [str(INSTANCE_PY), "manage.py", "check", "--fail-level", "ERROR"]
+                    row["manage_py_check_s"] = timed(check, env)
                 row["load"] = load_average()
                 rows.append(row)
                 print(f"  round {round_}: {row}", file=sys.stderr)

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# One machine, one instance: gunicorn (gthread, no preload) and a Celery worker running beat inside it (-B).
-# This layout measured smallest in resident memory (see ../shared/NOTES.md "Memory"; README "Benchmarks": beat
-# as a process of its own measured 58 MiB more). The worker freezes its objects before forking beat, and beat
-# dies with its worker (settings/celery.py). Migrations are not
+# One machine, one instance: gunicorn (gthread, no preload) and a Celery worker sending the periodic tasks from
+# a thread of its own (--beat-thread, alfred/beat_thread.py). This layout measured smallest (README "Benchmarks",
+# memory): beat forked from the worker (-B) held 58 MiB more, a beat process of its own 84 MiB more. Migrations are not
 # run here but once per deploy by the Fly file's release_command (README "Deploying").
 #
 # The processes are children of this script, which passes SIGTERM (and SIGINT, as SIGTERM) on to them (gunicorn and Celery
@@ -29,7 +28,7 @@ pids=()
 # Every process logs JSON lines carrying the instance (README "Isolation" 5): Celery without its banner
 # (--quiet), gunicorn's own and access lines configured by alfred/gunicorn_conf.py. One worker per instance:
 # nobody to synchronise with at start (mingle waits a second for an answer) or to gossip with.
-$BIN/celery --quiet -A settings worker -B --pool=threads --concurrency=4 -Q "alfred-$instance" \
+$BIN/celery --quiet -A settings worker --beat-thread --pool=threads --concurrency=4 -Q "alfred-$instance" \
   --hostname "alfred-$instance@%h" --loglevel INFO --schedule "var/celerybeat-$instance" \
   --without-mingle --without-gossip &
 pids+=($!)

@@ -4,7 +4,6 @@ import os
 
 from celery import Celery
 from celery.signals import (
-    beat_embedded_init,
     beat_init,
     celeryd_init,
     setup_logging,
@@ -13,13 +12,15 @@ from celery.signals import (
     worker_init,
 )
 
+from alfred.beat_thread import add_beat_thread_option
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.home")
 
 app = Celery("alfred")
-# The process that loaded the app: with ``-B``, beat's parent (the fork inherits this value).
-_LOADED_IN = os.getpid()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# ``celery worker --beat-thread``: beat inside the worker without a fork (fly/start.sh).
+add_beat_thread_option(app)
 
 
 @celeryd_init.connect
@@ -60,36 +61,10 @@ def refuse_to_start_worker(**kwargs: object) -> None:
     start_heartbeat()
 
 
-@worker_init.connect
-def freeze_before_the_beat_fork(sender: object = None, **kwargs: object) -> None:
-    """With ``-B`` the worker forks beat once the app is loaded. Objects left to the collector are written
-    to by every collection in both processes (their GC headers), so the kernel copies the shared pages:
-    frozen, they stay shared. Measured (bench/memory.py, 300 messages): total PSS 253.7 -> 224.5 MiB, the
-    beat child owning 58 MiB instead of 73. Not without ``-B``: nothing is forked then."""
-    import gc
-
-    if getattr(sender, "options", {}).get("beat"):
-        gc.freeze()
-
-
-@beat_embedded_init.connect
-def die_with_the_worker(**kwargs: object) -> None:
-    """Beat forked by ``-B`` outlives a worker killed with SIGKILL (nothing tells it), and the restarted
-    worker forks a second one: every scheduled task would run twice. The kernel sends it SIGTERM instead."""
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != _LOADED_IN:  # the worker died before the line above: no signal will come
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
 @beat_init.connect
 def refuse_to_start_beat(**kwargs: object) -> None:
-    """Beat (``-B`` inside the worker or on its own) goes through the same door."""
+    """Beat run on its own (``celery beat``) goes through the same door; in a thread of the worker (``--beat-thread``)
+    it is the worker's, which has been through it."""
     from alfred.boot import BEAT, exit_unless_booted
 
     exit_unless_booted(BEAT)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The bare project in fly/start.sh's layout: gunicorn gthread 1×4 (no preload) and a Celery worker with beat
-# forked inside it (-B, --pool=threads), children of this script. For bench/memory.py only.
+# The bare project in fly/start.sh's layout: gunicorn gthread 1×4 (no preload) and a Celery worker with beat in a
+# thread of it (--beat-thread, --pool=threads), children of this script. BARE_BEAT=-B: beat forked instead, the
+# layout before. For bench/memory.py only.
 set -euo pipefail
 export DJANGO_SETTINGS_MODULE=bench.bare_project.settings
 PY=${PY:-.venv/bin/python}
 BIN=$(dirname "$PY")
 pids=()
-$BIN/celery -A bench.bare_project worker -B --pool=threads --concurrency=4 -Q bare --hostname "bare@%h" \
+$BIN/celery -A bench.bare_project worker "${BARE_BEAT:---beat-thread}" --pool=threads --concurrency=4 -Q bare --hostname "bare@%h" \
   --loglevel INFO --schedule "${BEAT_SCHEDULE_FILE:-var/celerybeat-bare}" &
 pids+=($!)
 $BIN/gunicorn bench.bare_project.wsgi:application --bind "127.0.0.1:${PORT:-8000}" --worker-class gthread \

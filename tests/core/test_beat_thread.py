@@ -1,0 +1,55 @@
+"""Beat as a thread of the Celery worker (``celery worker --beat-thread``, as fly/start.sh runs it): the periodic
+tasks are sent, by no process other than the worker, so a worker killed with SIGKILL takes its beat with it
+(issue 20: Celery's ``-B`` forked a beat that outlived the worker, and cost a second copy of the app)."""
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.core.entry_points import CELERY, ROOT, configured_env
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sends_the_periodic_tasks_from_a_thread_and_forks_no_beat(tmp_path: Path):
+    argv = [CELERY, "-A", "settings", "worker", "--beat-thread", "--pool=threads", "--concurrency=1"]
+    argv += ["-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-mingle", "--without-gossip", "--loglevel", "INFO"]
+    argv += ["--hostname", f"beat-thread-{os.getpid()}@%h", "--schedule", str(tmp_path / "celerybeat")]
+    log_path = tmp_path / "worker.log"
+    # The sweeper every second: the periodic task the schedule sends first.
+    env = configured_env(ALFRED_SWEEP_EVERY_SECONDS="1", TASKS_INLINE="0")
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        swept = 0
+        while swept < 2:
+            assert worker.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, "beat sent no sweep:\n" + log_path.read_text()
+            # Sent by the scheduler in this process, then received by this worker from the broker.
+            lines = log_path.read_text().splitlines()
+            swept = sum("alfred.tasks.sweep_stuck" in line and "received" in line for line in lines)
+            time.sleep(0.2)
+        assert "Sending due task alfred-sweep" in log_path.read_text()
+        assert children(worker.pid) == [], "the worker forked a process"
+
+        worker.kill()
+        worker.wait(timeout=10)
+        assert worker.returncode == -9
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
