@@ -21,7 +21,7 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-# (pid, id): recomputed after a fork, so a forked child (beat under ``-B``) never passes for its parent.
+# (pid, id): recomputed after a fork, so a forked child (beat under Celery's ``-B``) never passes for its parent.
 _identity: tuple[int, str] | None = None
 # The pid whose heartbeat runs: only that process stamps its claims.
 _beating_pid: int | None = None

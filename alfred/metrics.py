@@ -1,6 +1,6 @@
 """Prometheus metrics, served at ``/metrics`` (README "Watching it").
 
-One machine runs several processes (gunicorn's worker, the Celery worker, beat as its child), and a counter
+One machine runs several processes (gunicorn's master and worker, the Celery worker), and a counter
 lives in the process that counts it. With ``PROMETHEUS_MULTIPROC_DIR`` set before the first import of
 ``prometheus_client`` (``fly/start.sh`` sets it and empties the directory at start) every process writes its
 values to files there, and the scrape, in whichever process serves it, adds them up. Without it (tests,
