@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from tests.channels_wa.conftest import SAMPLE_SENDER
-from tests.channels_wa.test_faults import answers
+from tests.channels_wa.test_faults import answers, wait_until
 from tests.channels_wa.test_machine import ROOT, Machine, free_port, started_machine, wait_for
 from tests.channels_wa.test_redis_outage import RedisServer, deliver_ping
 from tests.core.entry_points import configured_env
@@ -202,7 +202,7 @@ def test_postgres_restarted_under_load_webhooks_answer_503_meanwhile_and_every_m
             postgres_server, "SELECT 1 FROM alfred_message WHERE (direction = 'in' AND status <> 'handled') "
                              "OR (direction = 'out' AND status <> 'sent')")  # fmt: skip
 
-    wait_for(settled, timeout=60, message=unanswered)
+    all_settled = wait_until(settled, 60)
     time.sleep(3)  # a doubled reply would come now
     counted = answers(graph)
     inbound = dict(rows(postgres_server, "SELECT provider_message_id, status FROM alfred_message "
@@ -222,6 +222,7 @@ def test_postgres_restarted_under_load_webhooks_answer_503_meanwhile_and_every_m
           + ", ".join(f"{key} {value}" for key, value in figures.items())
           + f"; webhook while down {dict(during)}, re-delivered {dict(Counter(retried.values()))}")  # fmt: skip
 
+    assert all_settled, unanswered()
     assert machine.process.poll() is None, machine.output()  # no process of the machine died
     # Before and after: 200. While down: 503, Meta's cue to retry (not a 500, not a dropped connection).
     assert {status[n] for n in status if not BEFORE <= n < BEFORE + DURING} == {200}
