@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -20,7 +20,7 @@ from alfred.channels import get_channel
 from alfred.liveness import claimant
 from alfred.metrics import message_counted
 from alfred.models import Direction, Message, Status
-from alfred.outbox import conversation_reply
+from alfred.outbox import conversation_reply, through_outage
 from alfred.publisher import row_task
 from alfred.throttle import throttled_rank
 
@@ -36,25 +36,38 @@ def inbound_claim(message_id: int) -> Message | None:
     """Take an inbound row for handling; a row abandoned by a dead worker can be taken again after the lease."""
     now = timezone.now()
     lease_expired = now - timedelta(seconds=settings.ALFRED_HANDLING_LEASE_SECONDS)
-    claimed = (
-        Message.objects.filter(id=message_id, direction=Direction.INBOUND)
-        .filter(Q(status=Status.RECEIVED) | Q(status=Status.HANDLING, claimed_at__lt=lease_expired))
-        .update(status=Status.HANDLING, claimed_at=now, claimed_by=claimant())
-    )
-    if not claimed:
-        return None
-    return Message.objects.select_related("conversation", "sender").get(id=message_id)
+    # The claim and the read commit together (as outbound_send's): a database failure between them would leave
+    # the row "handling" for a worker that is alive, which nothing takes back before the lease.
+    with transaction.atomic():
+        claimed = (
+            Message.objects.filter(id=message_id, direction=Direction.INBOUND)
+            .filter(Q(status=Status.RECEIVED) | Q(status=Status.HANDLING, claimed_at__lt=lease_expired))
+            .update(status=Status.HANDLING, claimed_at=now, claimed_by=claimant())
+        )
+        if not claimed:
+            return None
+        return Message.objects.select_related("conversation", "sender").get(id=message_id)
 
 
 def message_handle(message_id: int) -> None:
     """Handle one inbound message: brain → reply in the outbox → mark handled. Safe to call twice."""
+    message = inbound_claim(message_id)
+    if message is None:
+        return
+    try:
+        _handle_claimed(message)
+    except (OperationalError, InterfaceError):
+        # The database went away before the row was closed (that transaction rolled back): the row goes back to
+        # "received" for the sweeper to hand out once the database is back, not after the lease (minutes).
+        through_outage(f"message {message.pk}: handing it back", lambda: _release(message))
+        raise
+
+
+def _handle_claimed(message: Message) -> None:
     # The brain (and the skills it loads) is imported here, in the worker, not by the web process that
     # records messages: every import costs memory in every process.
     from alfred.brain import brain_answer
 
-    message = inbound_claim(message_id)
-    if message is None:
-        return
     try:
         answer = inbound_throttle(message) or inbound_prepare(message) or brain_answer(message)
     except Exception as exc:
@@ -112,6 +125,13 @@ def inbound_prepare(message: Message) -> Answer | None:
 def apology(language: str) -> str:
     with translation.override(language or "en"):
         return gettext("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def _release(message: Message) -> None:
+    """Give back a claim this worker still holds (a row another worker took after the lease stays with it)."""
+    Message.objects.filter(pk=message.pk, status=Status.HANDLING, claimed_at=message.claimed_at).update(
+        status=Status.RECEIVED, claimed_by=""
+    )
 
 
 def _finish(message: Message, *, status: str, path: str, error: str = "") -> bool:

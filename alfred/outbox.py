@@ -5,9 +5,10 @@ provider, so a row is sent at most once, and that retries only what the channel 
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
@@ -23,6 +24,8 @@ from alfred.models import Conversation, Direction, Member, Message, Status
 from alfred.publisher import enqueue_on_commit, row_task
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @row_task("alfred.tasks.outbound_deliver")
@@ -141,21 +144,25 @@ def outbound_send(message_id: int) -> SendOutcome:
 SETTLE_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 
-def _settle_through_outage(message: Message, **fields: Any) -> SendOutcome:
-    """The provider has the message: recording that must outlast a short database outage, or the row would
-    stay "sending" and the sweeper would later call a delivered reply failed."""
+def through_outage(what: str, action: "Callable[[], T]") -> "T":
+    """``action`` (one write) tried again through a short database outage, ``SETTLE_RETRY_DELAYS`` apart; the
+    last attempt's failure is the caller's. For a write that must not wait for the sweeper or a lease."""
     for delay in SETTLE_RETRY_DELAYS:
         try:
-            return _settle(message, **fields)
+            return action()
         except (OperationalError, InterfaceError) as exc:
-            logger.warning(
-                "outbound %s sent; recording it failed (%s), again in %.1fs", message.pk, type(exc).__name__, delay
-            )
+            logger.warning("%s failed (%s), again in %.1fs", what, type(exc).__name__, delay)
         time.sleep(delay)
         for connection in connections.all(initialized_only=True):
             if not connection.in_atomic_block:  # a caller's transaction is the caller's to end
                 connection.close_if_unusable_or_obsolete()
-    return _settle(message, **fields)  # the last attempt: its failure is the worker's error to log
+    return action()
+
+
+def _settle_through_outage(message: Message, **fields: Any) -> SendOutcome:
+    """The provider has the message: recording that must outlast a short database outage, or the row would
+    stay "sending" and the sweeper would later call a delivered reply failed."""
+    return through_outage(f"outbound {message.pk} sent; recording it", lambda: _settle(message, **fields))
 
 
 def _settle(message: Message, *, status: str, error_code: str, **fields: Any) -> SendOutcome:

@@ -24,6 +24,10 @@ mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 # run once per deploy in the release_command (before its first statement; an error stops the deploy), and each
 # process below runs this instance's own checks as it boots (alfred/boot.py) and refuses to start.
 
+# Beat keeps its schedule in var/ (--schedule below): without the directory beat dies at start, and the worker
+# runs on without it, so nothing would sweep.
+mkdir -p var
+
 pids=()
 # Every process logs JSON lines carrying the instance (README "Isolation" 5): Celery without its banner
 # (--quiet), gunicorn's own and access lines configured by alfred/gunicorn_conf.py. One worker per instance:

@@ -72,10 +72,11 @@ def machine_on_its_redis(tmp_path: Path, graph: GraphAPIStandIn, redis_server: R
         yield running
 
 
-def deliver_ping(base: str, n: int) -> int:
+def deliver_ping(base: str, n: int, tag: str = "redis-outage") -> int:
+    """Post Ana's "ping" with id ``wamid.<tag>.<n>`` to the machine, signed; the webhook's status."""
     body = sample("message", "text")
     message = values(body)[0]["messages"][0]
-    message.update(id=f"wamid.redis-outage.{n}", text={"body": "ping"})
+    message.update(id=f"wamid.{tag}.{n}", text={"body": "ping"})
     raw = json.dumps(body).encode()
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, APP_SECRET)}
     return httpx.post(f"{base}{URL}", content=raw, headers=headers, timeout=15).status_code

@@ -284,6 +284,48 @@ def test_a_database_failure_before_the_provider_call_never_loses_the_reply(membe
     assert statements_before_send >= 1  # the loop did reach a failure before the provider call
 
 
+def inbound_row(member, provider_id: str) -> Message:
+    from alfred.members import conversation_for
+
+    conversation = conversation_for(channel="console", external_id="console:test", member=member)
+    return Message.objects.create(
+        direction=Direction.INBOUND,
+        channel="console",
+        provider_message_id=provider_id,
+        conversation=conversation,
+        sender=member,
+        text="ping",
+        status=Status.RECEIVED,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_failure_while_handling_gives_the_message_back_and_it_is_answered_once(member):
+    # Every statement handling runs may be the one a Postgres restart breaks. The row must then be closed with
+    # its one reply, or back in "received" for the sweeper: never left "handling" by a worker that is alive,
+    # which nothing takes back before the lease (tests/channels_wa/test_postgres_restart.py found both).
+    given_back = 0
+    for fail_at in range(1, 40):
+        message = inbound_row(member, f"wamid.away.{fail_at}")
+        outage = DatabaseGoesAway(fail_at)
+        try:
+            with connection.execute_wrapper(outage):
+                handling.message_handle(message.pk)
+        except OperationalError:
+            pass
+        message.refresh_from_db()
+        assert message.status != Status.HANDLING, f"statement {fail_at} failed: row left handling"
+        if message.status == Status.RECEIVED:
+            given_back += 1
+            handling.message_handle(message.pk)  # as the sweeper's task does, the database back
+            message.refresh_from_db()
+        assert message.status in (Status.HANDLED, Status.FAILED), f"statement {fail_at}: {message.status}"
+        assert Message.objects.filter(reply_to=message).count() == 1, f"statement {fail_at} failed"
+        if outage.statements < fail_at:  # handling ran through before that statement
+            break
+    assert given_back >= 2  # failures before the claim and after it were reached
+
+
 @pytest.mark.django_db
 def test_a_permanent_send_error_fails_the_row_without_retry(member, test_channel):
     test_channel.script = [SendError("recipient unreachable", permanent=True, code="131026")]
