@@ -53,3 +53,23 @@ def test_the_worker_sends_the_periodic_tasks_from_a_thread_and_forks_no_beat(tmp
         if worker.poll() is None:
             worker.kill()
             worker.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_beat_dies_stops_rather_than_running_on_without_it(tmp_path: Path):
+    # Beat cannot open its schedule file (its directory does not exist), as when var/ was missing.
+    argv = [CELERY, "-A", "settings", "worker", "--beat-thread", "--pool=threads", "--concurrency=1"]
+    argv += ["-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-mingle", "--without-gossip", "--loglevel", "INFO"]
+    argv += ["--hostname", f"beat-dies-{os.getpid()}@%h", "--schedule", str(tmp_path / "missing" / "celerybeat")]
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(
+            argv, cwd=ROOT, env=configured_env(TASKS_INLINE="0"), stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=10)
+        raise AssertionError("the worker ran on without its beat:\n" + log_path.read_text()) from None
+    assert "beat stopped on its own; stopping the worker" in log_path.read_text()
