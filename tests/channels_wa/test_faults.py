@@ -127,15 +127,29 @@ def wait_until(condition: Any, timeout: float) -> bool:
     return bool(condition())
 
 
+INTERRUPTED = "send interrupted"
+
+
+def interrupted_sends(ids: list[str]) -> set[str]:
+    """Messages whose reply was being sent when its worker died: the sweeper marks the reply failed, not sent
+    again, because it may have reached WhatsApp (the Graph API takes no idempotency key)."""
+    replies = Message.objects.filter(
+        direction=Direction.OUTBOUND, reply_to__provider_message_id__in=ids, error__startswith=INTERRUPTED
+    )
+    return set(replies.values_list("reply_to__provider_message_id", flat=True))
+
+
 def tally(graph: GraphAPIStandIn, name: str) -> dict[str, int]:
     counted = answers(graph)
     ids = [f"wamid.fault.{n}" for n in range(MESSAGES)]
+    unanswered = {i for i in ids if counted[i] == 0}
     figures = {
         "sent": MESSAGES,
         "stored": Message.objects.filter(direction=Direction.INBOUND, provider_message_id__in=ids).count(),
         "answered once": sum(1 for i in ids if counted[i] == 1),
         "doubled": sum(1 for i in ids if counted[i] > 1),
-        "lost": sum(1 for i in ids if counted[i] == 0),
+        "lost": len(unanswered),
+        "of them interrupted sends": len(unanswered & interrupted_sends(ids)),
     }
     print(f"\n{name}: " + ", ".join(f"{key} {value}" for key, value in figures.items()))
     for lost in (i for i in ids if counted[i] == 0):
@@ -152,6 +166,13 @@ def all_answered(graph: GraphAPIStandIn) -> bool:
     return all(counted[f"wamid.fault.{n}"] for n in range(MESSAGES))
 
 
+def all_settled(graph: GraphAPIStandIn) -> bool:
+    """Every message answered, or its reply's send interrupted by the kill (and so, by design, not repeated)."""
+    counted = answers(graph)
+    unanswered = [f"wamid.fault.{n}" for n in range(MESSAGES) if not counted[f"wamid.fault.{n}"]]
+    return not unanswered or set(unanswered) <= interrupted_sends(unanswered)
+
+
 def test_kill_9_of_the_worker_mid_run_every_message_is_answered_once_within_60s(
     wa_settings, graph, ana, published, sweeping, tmp_path
 ):
@@ -166,12 +187,15 @@ def test_kill_9_of_the_worker_mid_run_every_message_is_answered_once_within_60s(
     answered_before = len(graph.sends())
 
     with worker(graph, tmp_path / "worker.log"):
-        recovered = wait_until(lambda: all_answered(graph), 60)
+        recovered = wait_until(lambda: all_settled(graph), 60)
         recovery = time.monotonic() - killed_at
 
     figures = tally(graph, f"kill -9 after {answered_before} answers, recovered in {recovery:.1f}s")
     assert figures["stored"] == MESSAGES
-    assert (figures["doubled"], figures["lost"]) == (0, 0)
+    assert figures["doubled"] == 0
+    # The one loss a kill can cause: a reply claimed for sending whose request may or may not have reached
+    # WhatsApp when the worker died. It is failed in the admin, never silently dropped (README, top).
+    assert figures["lost"] == figures["of them interrupted sends"] <= 4  # 4 = the worker's threads
     assert recovered and recovery <= 60
 
 
