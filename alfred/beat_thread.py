@@ -13,13 +13,27 @@ import logging
 import os
 import signal
 import threading
+import time
 from typing import Any
 
 import click
 from celery import Celery, bootsteps
 from celery.beat import Service
+from celery.signals import worker_ready
 
 logger = logging.getLogger(__name__)
+
+
+# Set by Celery's ``worker_ready`` signal: the worker has started every step and handles SIGTERM as a warm stop.
+worker_is_ready = threading.Event()
+WAIT_FOR_READY_SECONDS = 60.0
+# A tick (at most a second) and the schedule file's last write.
+STOP_SECONDS = 10.0
+
+
+@worker_ready.connect
+def _worker_started(**kwargs: object) -> None:
+    worker_is_ready.set()
 
 
 class Beat(threading.Thread):
@@ -42,12 +56,21 @@ class Beat(threading.Thread):
         finally:
             if not self.stopping:
                 logger.critical("beat stopped on its own; stopping the worker")
-                os.kill(os.getpid(), signal.SIGTERM)
+                # Beat fails mostly at start (its schedule file), often before the worker is ready: the signal
+                # waits for that, so that it meets a started worker's warm stop rather than its start-up.
+                deadline = time.monotonic() + WAIT_FOR_READY_SECONDS
+                while not worker_is_ready.wait(0.2) and not self.stopping and time.monotonic() < deadline:
+                    pass
+                if not self.stopping:
+                    os.kill(os.getpid(), signal.SIGTERM)
 
     def stop(self) -> None:
         self.stopping = True
-        if self.is_alive():  # a beat that died at start never reports itself stopped: do not wait for it
-            self.service.stop(wait=True)
+        # Not ``stop(wait=True)``: a beat that failed never reports itself stopped. Its loop ends within a tick
+        # and writes the schedule file; joining the thread waits for exactly that.
+        self.service.stop(wait=False)
+        if self.is_alive():
+            self.join(STOP_SECONDS)
 
 
 class BeatThread(bootsteps.StartStopStep):
