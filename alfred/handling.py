@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 
 @row_task("alfred.tasks.message_handle")
 def message_handle_task(message_id: int) -> None:
-    message_handle(message_id)
+    # In a worker the reply is sent by this same task once committed (alfred.outbox.outbound_deliver_here);
+    # in inline mode it goes through its own task as before, run in the caller at commit.
+    message_handle(message_id, send_here=not message_handle_task.app.conf.task_always_eager)
 
 
 def inbound_claim(message_id: int) -> Message | None:
@@ -46,8 +48,9 @@ def inbound_claim(message_id: int) -> Message | None:
     return Message.objects.select_related("conversation", "sender").get(id=message_id)
 
 
-def message_handle(message_id: int) -> None:
-    """Handle one inbound message: brain → reply in the outbox → mark handled. Safe to call twice."""
+def message_handle(message_id: int, *, send_here: bool = False) -> None:
+    """Handle one inbound message: brain → reply in the outbox → mark handled. Safe to call twice. With
+    ``send_here`` the reply is sent by this thread after the commit instead of by a task of its own."""
     # The brain (and the skills it loads) is imported here, in the worker, not by the web process that
     # records messages: every import costs memory in every process.
     from alfred.brain import brain_answer
@@ -62,14 +65,16 @@ def message_handle(message_id: int) -> None:
         with transaction.atomic():
             finished = _finish(message, status=Status.FAILED, path="", error=f"{type(exc).__name__}: handling failed")
             if finished:
-                conversation_reply(inbound=message, text=apology(message.language))
+                conversation_reply(inbound=message, text=apology(message.language), send_here=send_here)
         if finished:
             message_counted(channel=message.channel, direction=Direction.INBOUND, status=Status.FAILED)
         return
     with transaction.atomic():
         finished = _finish(message, status=answer.status, path=answer.path, error=answer.error)
         if finished and answer.text:
-            conversation_reply(inbound=message, text=answer.text, kind=answer.kind, content=answer.content)
+            conversation_reply(
+                inbound=message, text=answer.text, kind=answer.kind, content=answer.content, send_here=send_here
+            )
     if finished:
         message_counted(channel=message.channel, direction=Direction.INBOUND, status=answer.status)
 

@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from alfred.audit import MESSAGE_OUTBOUND, audit_record, member_actor
 from alfred.channels import SendError, get_channel
 from alfred.content import NO_CONTENT, OutboundContent
 from alfred.liveness import claimant
+from alfred.log_context import about_message
 from alfred.members import conversation_for, member_reach
 from alfred.metrics import credential_rejected, message_counted, outbound_failed, reply_sent
 from alfred.models import Conversation, Direction, Member, Message, Status
@@ -27,10 +29,28 @@ logger = logging.getLogger(__name__)
 
 @row_task("alfred.tasks.outbound_deliver")
 def outbound_deliver_task(message_id: int) -> None:
+    outbound_deliver(message_id)
+
+
+def outbound_deliver(message_id: int) -> None:
+    """Send one row and, after a transient failure, schedule its retry as a task."""
     outcome = outbound_send(message_id)
     # Inline mode has no timer to wait on; the sweeper retries there instead of a busy loop.
     if outcome.retry_in is not None and not outbound_deliver_task.app.conf.task_always_eager:
         outbound_deliver_task.apply_async((message_id,), countdown=outcome.retry_in)
+
+
+def outbound_deliver_here(message_id: int) -> None:
+    """Send a row just committed by this worker thread, without a task of its own. A task round (publish,
+    consume, ack) cost more worker CPU than the send itself (README "Benchmarks", end to end). Nothing is lost:
+    the row was committed ``queued`` first, so if this fails or the worker dies, the task published here or
+    the sweeper sends it; nothing doubles: ``outbound_send`` claims the row."""
+    with about_message(message_id):
+        try:
+            outbound_deliver(message_id)
+        except Exception:
+            logger.exception("outbound %s: sending from the handling task failed; handed to its own task", message_id)
+            enqueue_on_commit(outbound_deliver_task, message_id)
 
 
 def outbound_record(
@@ -42,9 +62,12 @@ def outbound_record(
     kind: str = "text",
     content: OutboundContent = NO_CONTENT,
     raw: dict[str, Any] | None = None,
+    send_here: bool = False,
 ) -> Message:
-    """Put a message in the outbox; it is sent by a task once this transaction commits. ``raw`` is for the
-    channel's own notes on a row it records itself (a resend); what to send is ``text`` and ``content``."""
+    """Put a message in the outbox; it is sent by a task once this transaction commits, or with
+    ``send_here`` by the calling thread right after the commit (a worker that has nothing else to do for it).
+    ``raw`` is for the channel's own notes on a row it records itself (a resend); what to send is ``text``
+    and ``content``."""
     message = Message.objects.create(
         direction=Direction.OUTBOUND,
         channel=conversation.channel,
@@ -58,15 +81,31 @@ def outbound_record(
         proactive=proactive,
         language=reply_to.language if reply_to else "",
     )
-    enqueue_on_commit(outbound_deliver_task, message.pk)
+    if send_here:
+        # Right after the commit (at once when there is no transaction): the row must be visible as queued first.
+        transaction.on_commit(partial(outbound_deliver_here, message.pk))
+    else:
+        enqueue_on_commit(outbound_deliver_task, message.pk)
     return message
 
 
 def conversation_reply(
-    *, inbound: Message, text: str, kind: str = "text", content: OutboundContent = NO_CONTENT
+    *,
+    inbound: Message,
+    text: str,
+    kind: str = "text",
+    content: OutboundContent = NO_CONTENT,
+    send_here: bool = False,
 ) -> Message:
     """Answer an inbound message in its own conversation."""
-    return outbound_record(conversation=inbound.conversation, text=text, reply_to=inbound, kind=kind, content=content)
+    return outbound_record(
+        conversation=inbound.conversation,
+        text=text,
+        reply_to=inbound,
+        kind=kind,
+        content=content,
+        send_here=send_here,
+    )
 
 
 def message_member(

@@ -1,4 +1,5 @@
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from alfred import handling
 from alfred.channels import SendError
 from alfred.handling import inbound_claim
 from alfred.inbox import message_record_inbound
-from alfred.models import Direction, Message, Status, ToolCall
+from alfred.models import Direction, Member, Message, Status, ToolCall
 from alfred.outbox import outbound_send
 from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
 from alfred.rules.phrasebook import Phrase, RegexPhrasebook
@@ -423,3 +424,93 @@ def test_a_reply_that_went_out_is_recorded_as_sent_through_a_short_database_outa
     assert outcome.sent and message.status == Status.SENT
     # So the sweeper never calls it an interrupted send.
     assert sweep_stuck(now=timezone.now() + timedelta(hours=1), queue_depth=lambda: 0).outbound_abandoned == 0
+
+
+@pytest.fixture
+def in_a_worker() -> Iterator[list[str]]:
+    """Tasks run as a worker runs them (not inline); the names of the tasks published meanwhile."""
+    from celery.signals import before_task_publish
+
+    from alfred.publisher import publisher
+    from settings.celery import app
+
+    seen: list[str] = []
+
+    def record_publish(sender: str, **kwargs: object) -> None:
+        seen.append(sender)
+
+    before_task_publish.connect(record_publish, weak=False)
+    app.conf.task_always_eager = False
+    try:
+        yield seen
+    finally:
+        publisher.flush()
+        app.conf.task_always_eager = True
+        before_task_publish.disconnect(record_publish)
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(app.conf.task_default_queue)
+
+
+def ping_on_the_test_channel(member: Member) -> Message:
+    """An inbound "ping" on the test channel, its handling task published (and left unconsumed)."""
+    from alfred.publisher import publisher
+
+    message_record_inbound(
+        channel="test",
+        provider_message_id="wamid.here",
+        conversation_external_id="test:here",
+        sender=member,
+        text="ping",
+        raw={"text": "ping"},
+    )
+    assert publisher.flush()
+    return Message.objects.get(channel="test", provider_message_id="wamid.here")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_worker_the_handling_task_sends_its_reply_itself_once(member, test_channel, in_a_worker):
+    message = ping_on_the_test_channel(member)
+
+    handling.message_handle_task(message.pk)
+    handling.message_handle_task(message.pk)  # redelivered: nothing twice
+
+    assert [(r.text, r.status) for r in replies()] == [("pong", Status.SENT)]
+    assert test_channel.calls == 1
+    assert "alfred.tasks.outbound_deliver" not in in_a_worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_worker_a_transient_failure_of_the_reply_is_retried_by_its_own_task(member, test_channel, in_a_worker):
+    test_channel.script = [SendError("HTTP 503", permanent=False, code="503")]
+    message = ping_on_the_test_channel(member)
+
+    handling.message_handle_task(message.pk)
+
+    assert [(r.text, r.status) for r in replies()] == [("pong", Status.QUEUED)]
+    assert in_a_worker.count("alfred.tasks.outbound_deliver") == 1
+
+
+class ClaimFails:
+    """The outbox's claim of a row fails, as with the database gone for that one statement."""
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if "FOR UPDATE" in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_worker_a_reply_the_handling_task_could_not_send_goes_to_its_own_task(member, test_channel, in_a_worker):
+    from alfred.publisher import publisher
+
+    message = ping_on_the_test_channel(member)
+
+    with connection.execute_wrapper(ClaimFails()):
+        handling.message_handle_task(message.pk)
+    assert publisher.flush()
+
+    message.refresh_from_db()
+    assert message.status == Status.HANDLED
+    assert [(r.text, r.status) for r in replies()] == [("pong", Status.QUEUED)]
+    assert test_channel.calls == 0
+    assert in_a_worker.count("alfred.tasks.outbound_deliver") == 1
