@@ -122,12 +122,15 @@ def apology(language: str) -> str:
 def _finish(message: Message, *, status: str, path: str, error: str = "") -> bool:
     """Close the handling this worker claimed. False when the lease ran out and another worker took the
     message over: then this worker must not reply, or the member would be answered twice."""
+    handled_at = timezone.now()
     finished = Message.objects.filter(pk=message.pk, status=Status.HANDLING, claimed_at=message.claimed_at).update(
-        status=status, path=path, error=error, language=message.language, handled_at=timezone.now()
+        status=status, path=path, error=error, language=message.language, handled_at=handled_at
     )
     if not finished:
         logger.warning("message %s: taken over by another worker after the lease; this reply is dropped", message.pk)
         return False
+    # The reply sent from memory (alfred.outbox.outbound_deliver_here) reads the row it answers as it now is.
+    message.status, message.path, message.error, message.handled_at = status, path, error, handled_at
     # Recorded here, in the worker and in the transaction that closes the row, not by the webhook: the
     # webhook stays one SQL statement, and a message is audited once however often it was delivered.
     audit_record(

@@ -32,25 +32,25 @@ def outbound_deliver_task(message_id: int) -> None:
     outbound_deliver(message_id)
 
 
-def outbound_deliver(message_id: int) -> None:
+def outbound_deliver(message_id: int, recorded: Message | None = None) -> None:
     """Send one row and, after a transient failure, schedule its retry as a task."""
-    outcome = outbound_send(message_id)
+    outcome = outbound_send(message_id, recorded=recorded)
     # Inline mode has no timer to wait on; the sweeper retries there instead of a busy loop.
     if outcome.retry_in is not None and not outbound_deliver_task.app.conf.task_always_eager:
         outbound_deliver_task.apply_async((message_id,), countdown=outcome.retry_in)
 
 
-def outbound_deliver_here(message_id: int) -> None:
+def outbound_deliver_here(message: Message) -> None:
     """Send a row just committed by this worker thread, without a task of its own. A task round (publish,
     consume, ack) cost more worker CPU than the send itself (README "Benchmarks", end to end). Nothing is lost:
     the row was committed ``queued`` first, so if this fails or the worker dies, the task published here or
     the sweeper sends it; nothing doubles: ``outbound_send`` claims the row."""
-    with about_message(message_id):
+    with about_message(message.pk):
         try:
-            outbound_deliver(message_id)
+            outbound_deliver(message.pk, recorded=message)
         except Exception:
-            logger.exception("outbound %s: sending from the handling task failed; handed to its own task", message_id)
-            enqueue_on_commit(outbound_deliver_task, message_id)
+            logger.exception("outbound %s: sending from the handling task failed; handed to its own task", message.pk)
+            enqueue_on_commit(outbound_deliver_task, message.pk)
 
 
 def outbound_record(
@@ -83,7 +83,7 @@ def outbound_record(
     )
     if send_here:
         # Right after the commit (at once when there is no transaction): the row must be visible as queued first.
-        transaction.on_commit(partial(outbound_deliver_here, message.pk))
+        transaction.on_commit(partial(outbound_deliver_here, message))
     else:
         enqueue_on_commit(outbound_deliver_task, message.pk)
     return message
@@ -127,25 +127,33 @@ class SendOutcome:
     retry_in: float | None = None
 
 
-def outbound_send(message_id: int) -> SendOutcome:
-    """Send one outbox row exactly once: claim it, call the provider, record the outcome."""
+def outbound_send(message_id: int, *, recorded: Message | None = None) -> SendOutcome:
+    """Send one outbox row exactly once: claim it, call the provider, record the outcome. ``recorded`` is the
+    row as its caller has just committed it (with its conversation and the message it answers), which saves
+    reading it back."""
     now = timezone.now()
-    # The claim and the read that the send needs commit together: once "sending" is committed nothing else
-    # touches the database before the provider call. A database failure before the commit leaves the row
-    # queued (the sweeper sends it later); "sending" then means the provider may really have been called,
-    # which is the one case the sweeper must never send again.
-    with transaction.atomic():
+    message = recorded
+    if message is None:
         message = (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("conversation", "reply_to")
+            Message.objects.select_related("conversation", "reply_to")
             .filter(id=message_id, direction=Direction.OUTBOUND, status=Status.QUEUED)
             .first()
         )
         if message is None:
             return SendOutcome(sent=False)
-        message.status, message.claimed_at, message.attempts = Status.SENDING, now, message.attempts + 1
-        message.claimed_by = claimant()
-        message.save(update_fields=["status", "claimed_at", "claimed_by", "attempts"])
+    # The claim is the last statement before the provider call and commits on its own: a database failure
+    # before it leaves the row queued (the sweeper sends it later); "sending" then means the provider may
+    # really have been called, which is the one case the sweeper must never send again. Every claim counts an
+    # attempt, so a row claimed (and perhaps partly sent, its notes changed) since it was read is not claimed
+    # again on what was read.
+    claimed_by = claimant()
+    claimed = Message.objects.filter(pk=message.pk, status=Status.QUEUED, attempts=message.attempts).update(
+        status=Status.SENDING, claimed_at=now, claimed_by=claimed_by, attempts=message.attempts + 1
+    )
+    if not claimed:
+        return SendOutcome(sent=False)
+    message.status, message.claimed_at, message.claimed_by = Status.SENDING, now, claimed_by
+    message.attempts += 1
     try:
         channel = get_channel(message.channel)
     except LookupError as exc:

@@ -261,7 +261,7 @@ class DatabaseGoesAway:
         return execute(sql, params, many, context)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # as in a worker: each statement commits on its own
 def test_a_database_failure_before_the_provider_call_never_loses_the_reply(member, test_channel):
     # Every statement outbound_send runs before it calls the provider may be the one that fails. After
     # any such failure the row must be either still queued (the sweeper sends it) or really sent: a row
@@ -494,7 +494,7 @@ class ClaimFails:
     """The outbox's claim of a row fails, as with the database gone for that one statement."""
 
     def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if "FOR UPDATE" in sql:
+        if sql.startswith("UPDATE") and Status.SENDING in (params or ()):
             raise OperationalError("server closed the connection unexpectedly")
         return execute(sql, params, many, context)
 
@@ -514,3 +514,17 @@ def test_in_a_worker_a_reply_the_handling_task_could_not_send_goes_to_its_own_ta
     assert [(r.text, r.status) for r in replies()] == [("pong", Status.QUEUED)]
     assert test_channel.calls == 0
     assert in_a_worker.count("alfred.tasks.outbound_deliver") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_claimed_since_it_was_read_is_not_sent_on_what_was_read(member, test_channel):
+    test_channel.script = [SendError("HTTP 503", permanent=False, code="503")]
+    message = outbound_row(member)
+    read_before = Message.objects.select_related("conversation", "reply_to").get(pk=message.pk)
+    assert outbound_send(message.pk).retry_in is not None  # another worker's attempt: back to queued
+
+    outcome = outbound_send(message.pk, recorded=read_before)
+
+    message.refresh_from_db()
+    assert not outcome.sent and test_channel.calls == 1
+    assert message.status == Status.QUEUED and message.attempts == 1
