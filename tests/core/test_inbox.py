@@ -528,3 +528,32 @@ def test_a_row_claimed_since_it_was_read_is_not_sent_on_what_was_read(member, te
     message.refresh_from_db()
     assert not outcome.sent and test_channel.calls == 1
     assert message.status == Status.QUEUED and message.attempts == 1
+
+
+@pytest.mark.django_db
+def test_the_claimed_row_reads_as_the_orm_reads_it_with_its_conversation_and_sender(member):
+    from django.forms.models import model_to_dict
+
+    Message.objects.update(status=Status.HANDLED)  # nothing else around to claim
+    message_id = message_record_inbound(
+        channel="console",
+        provider_message_id="wamid.read-back",
+        conversation_external_id="console:read-back",
+        sender=member,
+        text="ping ✓",
+        raw={"nested": {"list": [1, "two", None]}, "text": "ping ✓"},
+        intent={"tool": "ping", "args": {}},
+    )
+    assert message_id is not None
+
+    claimed = inbound_claim(message_id)
+
+    assert claimed is not None
+    stored = Message.objects.select_related("conversation", "sender").get(pk=message_id)
+    assert claimed.status == Status.HANDLING and claimed.claimed_at is not None
+    assert model_to_dict(claimed) == model_to_dict(stored)
+    assert (claimed.pk, claimed.created_at, claimed.updated_at) == (stored.pk, stored.created_at, stored.updated_at)
+    assert model_to_dict(claimed.conversation) == model_to_dict(stored.conversation)
+    assert claimed.conversation.last_inbound_at == stored.conversation.last_inbound_at
+    assert claimed.sender is not None and model_to_dict(claimed.sender) == model_to_dict(member)
+    assert inbound_claim(message_id) is None  # claimed already, within its lease
