@@ -25,6 +25,7 @@ from alfred.metrics import message_counted
 from alfred.models import Conversation, Direction, Member, Message, Status
 from alfred.outbox import conversation_reply
 from alfred.publisher import row_task
+from alfred.statements import message_update
 from alfred.throttle import throttled_rank
 
 logger = logging.getLogger(__name__)
@@ -190,8 +191,13 @@ def _finish(message: Message, *, status: str, path: str, error: str = "") -> boo
     """Close the handling this worker claimed. False when the lease ran out and another worker took the
     message over: then this worker must not reply, or the member would be answered twice."""
     handled_at = timezone.now()
-    finished = Message.objects.filter(pk=message.pk, status=Status.HANDLING, claimed_at=message.claimed_at).update(
-        status=status, path=path, error=error, language=message.language, handled_at=handled_at
+    finished = message_update(
+        {"id": message.pk, "status": Status.HANDLING, "claimed_at": message.claimed_at},
+        status=status,
+        path=path,
+        error=error,
+        language=message.language,
+        handled_at=handled_at,
     )
     if not finished:
         logger.warning("message %s: taken over by another worker after the lease; this reply is dropped", message.pk)

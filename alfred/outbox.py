@@ -23,6 +23,7 @@ from alfred.members import conversation_for, member_reach
 from alfred.metrics import credential_rejected, message_counted, outbound_failed, reply_sent
 from alfred.models import Conversation, Direction, Member, Message, Status
 from alfred.publisher import enqueue_on_commit, row_task
+from alfred.statements import message_update
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +148,12 @@ def outbound_send(message_id: int, *, recorded: Message | None = None) -> SendOu
     # attempt, so a row claimed (and perhaps partly sent, its notes changed) since it was read is not claimed
     # again on what was read.
     claimed_by = claimant()
-    claimed = Message.objects.filter(pk=message.pk, status=Status.QUEUED, attempts=message.attempts).update(
-        status=Status.SENDING, claimed_at=now, claimed_by=claimed_by, attempts=message.attempts + 1
+    claimed = message_update(
+        {"id": message.pk, "status": Status.QUEUED, "attempts": message.attempts},
+        status=Status.SENDING,
+        claimed_at=now,
+        claimed_by=claimed_by,
+        attempts=message.attempts + 1,
     )
     if not claimed:
         return SendOutcome(sent=False)
@@ -208,12 +213,12 @@ def _settle_through_outage(message: Message, **fields: Any) -> SendOutcome:
 def _settle(message: Message, *, status: str, error_code: str, **fields: Any) -> SendOutcome:
     """Record a row's fate (sent, or failed for good) and its audit event in one transaction: audited once
     per row, not at every retry, and at no extra commit."""
-    rows = Message.objects.filter(pk=message.pk)
+    rows: dict[str, Any] = {"id": message.pk}
     if status == Status.SENT:
         # Only a row this send still holds: a status report or the sweeper may have moved it on meanwhile.
-        rows = rows.filter(status=Status.SENDING)
+        rows["status"] = Status.SENDING
     with transaction.atomic():
-        rows.update(status=status, error_code=error_code, **fields)
+        message_update(rows, status=status, error_code=error_code, **fields)
         audit_record(
             MESSAGE_OUTBOUND,
             actor="alfred",

@@ -557,3 +557,30 @@ def test_the_claimed_row_reads_as_the_orm_reads_it_with_its_conversation_and_sen
     assert claimed.conversation.last_inbound_at == stored.conversation.last_inbound_at
     assert claimed.sender is not None and model_to_dict(claimed.sender) == model_to_dict(member)
     assert inbound_claim(message_id) is None  # claimed already, within its lease
+
+
+@pytest.mark.django_db
+def test_message_update_changes_only_the_rows_its_conditions_match(member):
+    from alfred.statements import message_update
+
+    message = outbound_row(member)
+    claimed_at = timezone.now()
+    Message.objects.filter(pk=message.pk).update(status=Status.SENDING, claimed_at=claimed_at)
+
+    assert message_update({"id": message.pk, "status": Status.QUEUED}, status=Status.FAILED) == 0
+    assert message_update({"id": message.pk, "claimed_at": claimed_at - timedelta(seconds=1)}, error="x") == 0
+    changed = message_update(
+        {"id": message.pk, "status": Status.SENDING, "claimed_at": claimed_at},
+        status=Status.SENT,
+        raw={"sent_parts": ["a", "b"]},
+        sent_at=claimed_at,
+    )
+
+    message.refresh_from_db()
+    assert changed == 1
+    assert (message.status, message.raw, message.sent_at, message.error) == (
+        Status.SENT,
+        {"sent_parts": ["a", "b"]},
+        claimed_at,
+        "",
+    )
