@@ -1,6 +1,7 @@
 """The outbox: the last stage. Replies and notices are rows (``queued → sending → sent → delivered → read``
-or ``failed``), sent by a task that claims its row (a locked read and an update in one transaction) before calling the
-provider, so a row is sent at most once, and that retries only what the channel calls transient.
+or ``failed``), sent by a task (a reply: by its handling task, after the commit) that claims its row with one
+conditional UPDATE before calling the provider, so a row is sent at most once, and that retries only what the
+channel calls transient.
 """
 
 import logging
@@ -8,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -18,10 +20,12 @@ from alfred.audit import MESSAGE_OUTBOUND, audit_record, member_actor
 from alfred.channels import SendError, get_channel
 from alfred.content import NO_CONTENT, OutboundContent
 from alfred.liveness import claimant
+from alfred.log_context import about_message
 from alfred.members import conversation_for, member_reach
 from alfred.metrics import credential_rejected, message_counted, outbound_failed, reply_sent
 from alfred.models import Conversation, Direction, Member, Message, Status
 from alfred.publisher import enqueue_on_commit, row_task
+from alfred.statements import message_update
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +34,28 @@ T = TypeVar("T")
 
 @row_task("alfred.tasks.outbound_deliver")
 def outbound_deliver_task(message_id: int) -> None:
-    outcome = outbound_send(message_id)
+    outbound_deliver(message_id)
+
+
+def outbound_deliver(message_id: int, recorded: Message | None = None) -> None:
+    """Send one row and, after a transient failure, schedule its retry as a task."""
+    outcome = outbound_send(message_id, recorded=recorded)
     # Inline mode has no timer to wait on; the sweeper retries there instead of a busy loop.
     if outcome.retry_in is not None and not outbound_deliver_task.app.conf.task_always_eager:
         outbound_deliver_task.apply_async((message_id,), countdown=outcome.retry_in)
+
+
+def outbound_deliver_here(message: Message) -> None:
+    """Send a row just committed by this worker thread, without a task of its own. A task round (publish,
+    consume, ack) cost more worker CPU than the send itself (README "Benchmarks", end to end). Nothing is lost:
+    the row was committed ``queued`` first, so if this fails or the worker dies, the task published here or
+    the sweeper sends it; nothing doubles: ``outbound_send`` claims the row."""
+    with about_message(message.pk):
+        try:
+            outbound_deliver(message.pk, recorded=message)
+        except Exception:
+            logger.exception("outbound %s: sending from the handling task failed; handed to its own task", message.pk)
+            enqueue_on_commit(outbound_deliver_task, message.pk)
 
 
 def outbound_record(
@@ -45,9 +67,12 @@ def outbound_record(
     kind: str = "text",
     content: OutboundContent = NO_CONTENT,
     raw: dict[str, Any] | None = None,
+    send_here: bool = False,
 ) -> Message:
-    """Put a message in the outbox; it is sent by a task once this transaction commits. ``raw`` is for the
-    channel's own notes on a row it records itself (a resend); what to send is ``text`` and ``content``."""
+    """Put a message in the outbox; it is sent by a task once this transaction commits, or with
+    ``send_here`` by the calling thread right after the commit (a worker that has nothing else to do for it).
+    ``raw`` is for the channel's own notes on a row it records itself (a resend); what to send is ``text``
+    and ``content``."""
     message = Message.objects.create(
         direction=Direction.OUTBOUND,
         channel=conversation.channel,
@@ -61,15 +86,31 @@ def outbound_record(
         proactive=proactive,
         language=reply_to.language if reply_to else "",
     )
-    enqueue_on_commit(outbound_deliver_task, message.pk)
+    if send_here:
+        # Right after the commit (at once when there is no transaction): the row must be visible as queued first.
+        transaction.on_commit(partial(outbound_deliver_here, message))
+    else:
+        enqueue_on_commit(outbound_deliver_task, message.pk)
     return message
 
 
 def conversation_reply(
-    *, inbound: Message, text: str, kind: str = "text", content: OutboundContent = NO_CONTENT
+    *,
+    inbound: Message,
+    text: str,
+    kind: str = "text",
+    content: OutboundContent = NO_CONTENT,
+    send_here: bool = False,
 ) -> Message:
     """Answer an inbound message in its own conversation."""
-    return outbound_record(conversation=inbound.conversation, text=text, reply_to=inbound, kind=kind, content=content)
+    return outbound_record(
+        conversation=inbound.conversation,
+        text=text,
+        reply_to=inbound,
+        kind=kind,
+        content=content,
+        send_here=send_here,
+    )
 
 
 def message_member(
@@ -91,25 +132,37 @@ class SendOutcome:
     retry_in: float | None = None
 
 
-def outbound_send(message_id: int) -> SendOutcome:
-    """Send one outbox row exactly once: claim it, call the provider, record the outcome."""
+def outbound_send(message_id: int, *, recorded: Message | None = None) -> SendOutcome:
+    """Send one outbox row exactly once: claim it, call the provider, record the outcome. ``recorded`` is the
+    row as its caller has just committed it (with its conversation and the message it answers), which saves
+    reading it back."""
     now = timezone.now()
-    # The claim and the read that the send needs commit together: once "sending" is committed nothing else
-    # touches the database before the provider call. A database failure before the commit leaves the row
-    # queued (the sweeper sends it later); "sending" then means the provider may really have been called,
-    # which is the one case the sweeper must never send again.
-    with transaction.atomic():
+    message = recorded
+    if message is None:
         message = (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("conversation", "reply_to")
+            Message.objects.select_related("conversation", "reply_to")
             .filter(id=message_id, direction=Direction.OUTBOUND, status=Status.QUEUED)
             .first()
         )
         if message is None:
             return SendOutcome(sent=False)
-        message.status, message.claimed_at, message.attempts = Status.SENDING, now, message.attempts + 1
-        message.claimed_by = claimant()
-        message.save(update_fields=["status", "claimed_at", "claimed_by", "attempts"])
+    # The claim is the last statement before the provider call and commits on its own: a database failure
+    # before it leaves the row queued (the sweeper sends it later); "sending" then means the provider may
+    # really have been called, which is the one case the sweeper must never send again. Every claim counts an
+    # attempt, so a row claimed (and perhaps partly sent, its notes changed) since it was read is not claimed
+    # again on what was read.
+    claimed_by = claimant()
+    claimed = message_update(
+        {"id": message.pk, "status": Status.QUEUED, "attempts": message.attempts},
+        status=Status.SENDING,
+        claimed_at=now,
+        claimed_by=claimed_by,
+        attempts=message.attempts + 1,
+    )
+    if not claimed:
+        return SendOutcome(sent=False)
+    message.status, message.claimed_at, message.claimed_by = Status.SENDING, now, claimed_by
+    message.attempts += 1
     try:
         channel = get_channel(message.channel)
     except LookupError as exc:
@@ -168,12 +221,12 @@ def _settle_through_outage(message: Message, **fields: Any) -> SendOutcome:
 def _settle(message: Message, *, status: str, error_code: str, **fields: Any) -> SendOutcome:
     """Record a row's fate (sent, or failed for good) and its audit event in one transaction: audited once
     per row, not at every retry, and at no extra commit."""
-    rows = Message.objects.filter(pk=message.pk)
+    rows: dict[str, Any] = {"id": message.pk}
     if status == Status.SENT:
         # Only a row this send still holds: a status report or the sweeper may have moved it on meanwhile.
-        rows = rows.filter(status=Status.SENDING)
+        rows["status"] = Status.SENDING
     with transaction.atomic():
-        rows.update(status=status, error_code=error_code, **fields)
+        message_update(rows, status=status, error_code=error_code, **fields)
         audit_record(
             MESSAGE_OUTBOUND,
             actor="alfred",

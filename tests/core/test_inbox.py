@@ -1,4 +1,5 @@
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from alfred import handling
 from alfred.channels import SendError
 from alfred.handling import inbound_claim
 from alfred.inbox import message_record_inbound
-from alfred.models import Direction, Message, Status, ToolCall
+from alfred.models import Direction, Member, Message, Status, ToolCall
 from alfred.outbox import outbound_send
 from alfred.registry import Skill, ToolContext, ToolResult, get_registry, tool
 from alfred.rules.phrasebook import Phrase, RegexPhrasebook
@@ -260,7 +261,7 @@ class DatabaseGoesAway:
         return execute(sql, params, many, context)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # as in a worker: each statement commits on its own
 def test_a_database_failure_before_the_provider_call_never_loses_the_reply(member, test_channel):
     # Every statement outbound_send runs before it calls the provider may be the one that fails. After
     # any such failure the row must be either still queued (the sweeper sends it) or really sent: a row
@@ -465,3 +466,163 @@ def test_a_reply_that_went_out_is_recorded_as_sent_through_a_short_database_outa
     assert outcome.sent and message.status == Status.SENT
     # So the sweeper never calls it an interrupted send.
     assert sweep_stuck(now=timezone.now() + timedelta(hours=1), queue_depth=lambda: 0).outbound_abandoned == 0
+
+
+@pytest.fixture
+def in_a_worker() -> Iterator[list[str]]:
+    """Tasks run as a worker runs them (not inline); the names of the tasks published meanwhile."""
+    from celery.signals import before_task_publish
+
+    from alfred.publisher import publisher
+    from settings.celery import app
+
+    seen: list[str] = []
+
+    def record_publish(sender: str, **kwargs: object) -> None:
+        seen.append(sender)
+
+    before_task_publish.connect(record_publish, weak=False)
+    app.conf.task_always_eager = False
+    try:
+        yield seen
+    finally:
+        publisher.flush()
+        app.conf.task_always_eager = True
+        before_task_publish.disconnect(record_publish)
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(app.conf.task_default_queue)
+
+
+def ping_on_the_test_channel(member: Member) -> Message:
+    """An inbound "ping" on the test channel, its handling task published (and left unconsumed)."""
+    from alfred.publisher import publisher
+
+    message_record_inbound(
+        channel="test",
+        provider_message_id="wamid.here",
+        conversation_external_id="test:here",
+        sender=member,
+        text="ping",
+        raw={"text": "ping"},
+    )
+    assert publisher.flush()
+    return Message.objects.get(channel="test", provider_message_id="wamid.here")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_worker_the_handling_task_sends_its_reply_itself_once(member, test_channel, in_a_worker):
+    message = ping_on_the_test_channel(member)
+
+    handling.message_handle_task(message.pk)
+    handling.message_handle_task(message.pk)  # redelivered: nothing twice
+
+    assert [(r.text, r.status) for r in replies()] == [("pong", Status.SENT)]
+    assert test_channel.calls == 1
+    assert "alfred.tasks.outbound_deliver" not in in_a_worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_worker_a_transient_failure_of_the_reply_is_retried_by_its_own_task(member, test_channel, in_a_worker):
+    test_channel.script = [SendError("HTTP 503", permanent=False, code="503")]
+    message = ping_on_the_test_channel(member)
+
+    handling.message_handle_task(message.pk)
+
+    assert [(r.text, r.status) for r in replies()] == [("pong", Status.QUEUED)]
+    assert in_a_worker.count("alfred.tasks.outbound_deliver") == 1
+
+
+class ClaimFails:
+    """The outbox's claim of a row fails, as with the database gone for that one statement."""
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith("UPDATE") and Status.SENDING in (params or ()):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_worker_a_reply_the_handling_task_could_not_send_goes_to_its_own_task(member, test_channel, in_a_worker):
+    from alfred.publisher import publisher
+
+    message = ping_on_the_test_channel(member)
+
+    with connection.execute_wrapper(ClaimFails()):
+        handling.message_handle_task(message.pk)
+    assert publisher.flush()
+
+    message.refresh_from_db()
+    assert message.status == Status.HANDLED
+    assert [(r.text, r.status) for r in replies()] == [("pong", Status.QUEUED)]
+    assert test_channel.calls == 0
+    assert in_a_worker.count("alfred.tasks.outbound_deliver") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_claimed_since_it_was_read_is_not_sent_on_what_was_read(member, test_channel):
+    test_channel.script = [SendError("HTTP 503", permanent=False, code="503")]
+    message = outbound_row(member)
+    read_before = Message.objects.select_related("conversation", "reply_to").get(pk=message.pk)
+    assert outbound_send(message.pk).retry_in is not None  # another worker's attempt: back to queued
+
+    outcome = outbound_send(message.pk, recorded=read_before)
+
+    message.refresh_from_db()
+    assert not outcome.sent and test_channel.calls == 1
+    assert message.status == Status.QUEUED and message.attempts == 1
+
+
+@pytest.mark.django_db
+def test_the_claimed_row_reads_as_the_orm_reads_it_with_its_conversation_and_sender(member):
+    from django.forms.models import model_to_dict
+
+    Message.objects.update(status=Status.HANDLED)  # nothing else around to claim
+    message_id = message_record_inbound(
+        channel="console",
+        provider_message_id="wamid.read-back",
+        conversation_external_id="console:read-back",
+        sender=member,
+        text="ping ✓",
+        raw={"nested": {"list": [1, "two", None]}, "text": "ping ✓"},
+        intent={"tool": "ping", "args": {}},
+    )
+    assert message_id is not None
+
+    claimed = inbound_claim(message_id)
+
+    assert claimed is not None
+    stored = Message.objects.select_related("conversation", "sender").get(pk=message_id)
+    assert claimed.status == Status.HANDLING and claimed.claimed_at is not None
+    assert model_to_dict(claimed) == model_to_dict(stored)
+    assert (claimed.pk, claimed.created_at, claimed.updated_at) == (stored.pk, stored.created_at, stored.updated_at)
+    assert model_to_dict(claimed.conversation) == model_to_dict(stored.conversation)
+    assert claimed.conversation.last_inbound_at == stored.conversation.last_inbound_at
+    assert claimed.sender is not None and model_to_dict(claimed.sender) == model_to_dict(member)
+    assert inbound_claim(message_id) is None  # claimed already, within its lease
+
+
+@pytest.mark.django_db
+def test_message_update_changes_only_the_rows_its_conditions_match(member):
+    from alfred.statements import message_update
+
+    message = outbound_row(member)
+    claimed_at = timezone.now()
+    Message.objects.filter(pk=message.pk).update(status=Status.SENDING, claimed_at=claimed_at)
+
+    assert message_update({"id": message.pk, "status": Status.QUEUED}, status=Status.FAILED) == 0
+    assert message_update({"id": message.pk, "claimed_at": claimed_at - timedelta(seconds=1)}, error="x") == 0
+    changed = message_update(
+        {"id": message.pk, "status": Status.SENDING, "claimed_at": claimed_at},
+        status=Status.SENT,
+        raw={"sent_parts": ["a", "b"]},
+        sent_at=claimed_at,
+    )
+
+    message.refresh_from_db()
+    assert changed == 1
+    assert (message.status, message.raw, message.sent_at, message.error) == (
+        Status.SENT,
+        {"sent_parts": ["a", "b"]},
+        claimed_at,
+        "",
+    )
