@@ -202,8 +202,10 @@ def apology(language: str) -> str:
 
 def _release(message: Message) -> None:
     """Give back a claim this worker still holds (a row another worker took after the lease stays with it)."""
-    Message.objects.filter(pk=message.pk, status=Status.HANDLING, claimed_at=message.claimed_at).update(
-        status=Status.RECEIVED, claimed_by=""
+    message_update(
+        {"id": message.pk, "status": Status.HANDLING, "claimed_at": message.claimed_at},
+        status=Status.RECEIVED,
+        claimed_by="",
     )
 
 

@@ -25,8 +25,8 @@ import pytest
 
 from tests.channels_wa.conftest import SAMPLE_SENDER
 from tests.channels_wa.test_faults import answers, wait_until
-from tests.channels_wa.test_machine import ROOT, Machine, free_port, started_machine, wait_for
-from tests.channels_wa.test_redis_outage import RedisServer, deliver_ping
+from tests.channels_wa.test_machine import ROOT, Machine, free_port, wait_for
+from tests.channels_wa.test_redis_outage import RedisServer, deliver_ping, fault_machine
 from tests.core.entry_points import configured_env
 from tests.standins.graph_api import GraphAPIStandIn
 
@@ -142,16 +142,7 @@ def machine_on_its_postgres(
     redis.start()
     try:
         url = home_database(postgres_server, redis.url)
-        # One member sends them all: no per-member limit. The sweeper every 2 s, rows waiting 5 s taken back.
-        with started_machine(
-            tmp_path,
-            graph,
-            DATABASE_URL=url,
-            REDIS_URL=redis.url,
-            ALFRED_MEMBER_MESSAGES_PER_MINUTE="0",
-            ALFRED_SWEEP_EVERY_SECONDS="2",
-            ALFRED_SWEEP_AFTER_SECONDS="5",
-        ) as running:
+        with fault_machine(tmp_path, graph, DATABASE_URL=url, REDIS_URL=redis.url) as running:
             yield running
     finally:
         redis.stop()

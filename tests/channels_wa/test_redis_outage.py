@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -58,17 +59,24 @@ def redis_server() -> Iterator[RedisServer]:
         server.stop()
 
 
-@pytest.fixture
-def machine_on_its_redis(tmp_path: Path, graph: GraphAPIStandIn, redis_server: RedisServer) -> Iterator[Machine]:
-    # One member sends them all: no per-member limit. The sweeper every 2 s, rows waiting 5 s taken back.
+@contextmanager
+def fault_machine(tmp_path: Path, graph: GraphAPIStandIn, **env: str) -> Iterator[Machine]:
+    """``started_machine`` as the outage tests run it. One member sends them all: no per-member limit. The
+    sweeper every 2 s, rows waiting 5 s taken back."""
     with started_machine(
         tmp_path,
         graph,
-        REDIS_URL=redis_server.url,
         ALFRED_MEMBER_MESSAGES_PER_MINUTE="0",
         ALFRED_SWEEP_EVERY_SECONDS="2",
         ALFRED_SWEEP_AFTER_SECONDS="5",
+        **env,
     ) as running:
+        yield running
+
+
+@pytest.fixture
+def machine_on_its_redis(tmp_path: Path, graph: GraphAPIStandIn, redis_server: RedisServer) -> Iterator[Machine]:
+    with fault_machine(tmp_path, graph, REDIS_URL=redis_server.url) as running:
         yield running
 
 
