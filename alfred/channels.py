@@ -43,18 +43,23 @@ class Sender:
         raise NotImplementedError
 
 
+# The error code of a send whose answer never came: it may or may not have reached the provider.
+UNANSWERED = "unanswered"
+
+
 def transport_send_error(provider: str, exc: BaseException, *, reached: bool, message_id: int) -> SendError:
     """A send that failed in transport. Nothing reached the provider (the connection failed) → try again
-    later. It may have reached it (the answer never came) → not retried: providers have no idempotency key,
-    and a duplicate is worse than a gap; a delivery report may still move the row on."""
+    later. It may have reached it (the answer never came) → not retried now: providers have no idempotency key,
+    and a duplicate is worse than a gap. A delivery report may still move the row on, and where the provider
+    reports every send (``SendPolicy.confirms_sends``), the sweeper sends it again if none comes."""
     name = type(exc).__name__
     if not reached:
         return SendError(f"{provider} unreachable ({name})", permanent=False, code="network")
-    logger.warning("outbound %s: no answer from %s (%s); not retried to avoid a duplicate", message_id, provider, name)
+    logger.warning("outbound %s: no answer from %s (%s); not retried blindly", message_id, provider, name)
     return SendError(
-        f"no answer from {provider} ({name}); it may have been sent, so it is not retried",
+        f"no answer from {provider} ({name}); it may have been sent, so it is not retried blindly",
         permanent=True,
-        code="unanswered",
+        code=UNANSWERED,
     )
 
 
@@ -73,6 +78,11 @@ class SendPolicy:
     # Waits between attempts: backoff_base ** attempt seconds, at most backoff_cap.
     backoff_base: float = 4.0
     backoff_cap: float = 600.0
+    # The provider reports every send it accepted (WhatsApp's "sent" status webhook, tied to its row by the
+    # tracker), and a report moves the row on. A send interrupted by a dead worker, or whose answer never came,
+    # with no report after ``ALFRED_UNCONFIRMED_SEND_SECONDS`` never reached the provider and is sent again;
+    # without reports it cannot be told from one that did, and is failed instead.
+    confirms_sends: bool = False
 
     def is_transient(self, code: str, *, provider_says_transient: bool = False) -> bool:
         return code not in self.permanent_codes and (code in self.transient_codes or provider_says_transient)

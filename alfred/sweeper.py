@@ -5,6 +5,12 @@ Enqueueing twice is harmless (handling and sending both claim their row first) b
 does not re-enqueue rows that are merely waiting in a backlog: while the queue holds messages, a row is
 enqueued again only once it has waited the whole handling lease. A row claimed by a worker whose heartbeat
 lapsed (``alfred.liveness``: killed, out of memory) is taken back at once.
+
+A send interrupted by a dead worker, or whose answer never came, may or may not have reached the provider, and
+no provider here takes an idempotency key. Where the provider reports every send it accepted
+(``SendPolicy.confirms_sends``), the report settles it: a report moves the row on; no report within
+``ALFRED_UNCONFIRMED_SEND_SECONDS`` means the send never got there, and it is queued again (up to
+``ALFRED_OUTBOUND_MAX_ATTEMPTS``). Elsewhere it is failed, so that no one is answered twice.
 """
 
 import logging
@@ -18,6 +24,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from alfred.channels import UNANSWERED, channel_descriptions
 from alfred.handling import message_handle_task
 from alfred.liveness import dead_among
 from alfred.models import Direction, Message, Status
@@ -40,6 +47,7 @@ class SweepReport:
     inbound_requeued: int = 0
     inbound_orphaned: int = 0
     outbound_requeued: int = 0
+    outbound_resent: int = 0
     outbound_abandoned: int = 0
     queue_depth: int = 0
 
@@ -73,7 +81,7 @@ def sweep_stuck(
     queue_depth: Callable[[], int] = broker_queue_depth,
 ) -> SweepReport:
     """Take back rows of dead workers, re-enqueue rows left in ``received``/``queued`` (or in ``handling``
-    past the lease), and fail sends that were interrupted."""
+    past the lease), and settle sends that were interrupted."""
     now = now or timezone.now()
     report = SweepReport(queue_depth=queue_depth() if settings.REDIS_URL else 0)
     lease_expired = now - timedelta(seconds=settings.ALFRED_HANDLING_LEASE_SECONDS)
@@ -91,6 +99,8 @@ def sweep_stuck(
     if to_handle:
         enqueue(message_handle_task, to_handle)
 
+    # Before the queued rows are read: an interrupted send found unsent goes out with them.
+    report.outbound_resent, report.outbound_abandoned = _interrupted_sends_settled(now, lease_expired)
     outbound = Message.objects.filter(direction=Direction.OUTBOUND, status=Status.QUEUED).filter(
         Q(next_attempt_at__isnull=True, created_at__lte=waited) | Q(next_attempt_at__lte=now)
     )
@@ -98,16 +108,42 @@ def sweep_stuck(
     report.outbound_requeued = len(to_send)
     if to_send:
         enqueue(outbound_deliver_task, to_send)
-    # A send that started and never finished (its worker died, or the lease ran out) may or may not have
-    # reached the provider. Sending again could answer twice, so it is marked failed and shown in the admin.
-    sending = Message.objects.filter(direction=Direction.OUTBOUND, status=Status.SENDING)
-    dead_senders = dead_among(sending.exclude(claimed_by="").values_list("claimed_by", flat=True))
-    report.outbound_abandoned = sending.filter(Q(claimed_at__lt=lease_expired) | Q(claimed_by__in=dead_senders)).update(
-        status=Status.FAILED, error="send interrupted; outcome unknown, not retried to avoid a duplicate"
-    )
-    if report.inbound_requeued or report.inbound_orphaned or report.outbound_requeued or report.outbound_abandoned:
+    moved = (report.inbound_requeued, report.inbound_orphaned, report.outbound_requeued, report.outbound_resent)
+    if any(moved) or report.outbound_abandoned:
         logger.info("sweeper: %s", report)
     return report
+
+
+def _interrupted_sends_settled(now: datetime, lease_expired: datetime) -> tuple[int, int]:
+    """Sends that started and never finished (their worker died, or the lease ran out), and sends whose answer
+    never came: queued again where the provider's silence proves they never reached it, else failed and shown
+    in the admin. (resent, failed)"""
+    outbound = Message.objects.filter(direction=Direction.OUTBOUND)
+    sending = outbound.filter(status=Status.SENDING)
+    dead_senders = dead_among(sending.exclude(claimed_by="").values_list("claimed_by", flat=True))
+    interrupted = Q(status=Status.SENDING) & (Q(claimed_at__lt=lease_expired) | Q(claimed_by__in=dead_senders))
+    unanswered = Q(status=Status.FAILED, error_code=UNANSWERED)
+    wait = settings.ALFRED_UNCONFIRMED_SEND_SECONDS
+    confirming = [c.name for c in channel_descriptions() if c.send_policy.confirms_sends] if wait > 0 else []
+    retriable = Q(channel__in=confirming, attempts__lt=settings.ALFRED_OUTBOUND_MAX_ATTEMPTS)
+    # Still "sending" (or failed unanswered) means no report came: a report moves the row on
+    # (channels_wa/services.py), and a late one finds the row queued again and leaves it.
+    resent = outbound.filter(
+        (interrupted | unanswered) & retriable, claimed_at__lt=now - timedelta(seconds=wait)
+    ).update(
+        status=Status.QUEUED,
+        next_attempt_at=now,
+        claimed_by="",
+        error_code="",
+        error=f"the provider reported nothing within {wait}s of an unfinished send, so it never arrived: sent again",
+    )
+    if resent:
+        logger.warning("sweeper: %d unfinished send(s) the provider never reported, queued again", resent)
+    # A send that may still be reported stays "sending" until the wait is over.
+    failed = outbound.filter(interrupted & ~retriable).update(
+        status=Status.FAILED, error="send interrupted; outcome unknown, not retried to avoid a duplicate"
+    )
+    return resent, failed
 
 
 def _orphans_released() -> list[int]:

@@ -55,6 +55,8 @@ WHATSAPP = ChannelDescription(
         # 4^attempt seconds up to 10 minutes: Meta's guidance for the pair rate limit (131056).
         backoff_base=4.0,
         backoff_cap=600.0,
+        # Meta posts a "sent" status, with the send's biz_opaque_callback_data, for every message it accepted.
+        confirms_sends=True,
     ),
     required_settings=("META_TOKEN", "META_APP_SECRET", "META_VERIFY_TOKEN", "PHONE_ID"),
     setup_section="Connect WhatsApp",

@@ -146,6 +146,11 @@ ALFRED_HANDLING_LEASE_SECONDS: int = env.int("ALFRED_HANDLING_LEASE_SECONDS", de
 # A worker refreshes a key this short-lived while it runs; a row claimed by one whose key lapsed is taken
 # back at the next sweep, without waiting for the lease (alfred/liveness.py).
 ALFRED_WORKER_ALIVE_SECONDS: int = env.int("ALFRED_WORKER_ALIVE_SECONDS", default=15)
+# A send interrupted by a dead worker, on a channel whose provider reports every send it accepted (WhatsApp),
+# is sent again once this many seconds have passed since its claim without a report: it never reached the
+# provider. A report later than this (webhooks held back by the provider) would mean a second copy; 0 = never
+# send again, fail it instead (what a channel without reports always does).
+ALFRED_UNCONFIRMED_SEND_SECONDS: int = env.int("ALFRED_UNCONFIRMED_SEND_SECONDS", default=60)
 # How often beat runs the sweeper.
 ALFRED_SWEEP_EVERY_SECONDS: int = env.int("ALFRED_SWEEP_EVERY_SECONDS", default=15)
 # Unknown senders get at most one refusal per conversation in this many hours.

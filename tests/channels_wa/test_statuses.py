@@ -1,15 +1,19 @@
-"""Delivery reports: deduped per (message id, status), never moving a row backwards, shown in the admin."""
+"""Delivery reports: deduped per (message id, status), never moving a row backwards, shown in the admin; and
+what settles a send its worker died in: WhatsApp's report of it, or its absence."""
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from alfred.models import Conversation, Direction, Message, Status
 from alfred.outbox import outbound_send
+from alfred.sweeper import sweep_stuck
 from channels_wa.models import StatusEvent
 from tests.channels_wa.conftest import SAMPLE_SENDER, deliver, sample, values
 from tests.standins.graph_api import Reply
@@ -132,3 +136,113 @@ def test_failed_sends_show_their_error_code_in_the_admin(client, wa_settings, se
     assert log.status_code == 200 and "131049" in log.content.decode()
     assert detail.status_code == 200
     assert client.get("/admin/channels_wa/statusevent/add/").status_code == 403
+
+
+# A worker with no heartbeat key: killed.
+DEAD_WORKER = "host:4242:deadbeef"
+NO_BACKLOG = lambda: 0  # noqa: E731
+
+
+def interrupted_send(conversation: Conversation, *, claimed_seconds_ago: float) -> Message:
+    """A reply whose worker died after claiming it for sending: the request may or may not have gone out."""
+    return Message.objects.create(
+        direction=Direction.OUTBOUND,
+        channel="whatsapp",
+        conversation=conversation,
+        text="pong",
+        status=Status.SENDING,
+        claimed_at=timezone.now() - timedelta(seconds=claimed_seconds_ago),
+        claimed_by=DEAD_WORKER,
+        attempts=1,
+    )
+
+
+def test_an_interrupted_send_whatsapp_never_reported_is_sent_again_once(wa_settings, graph, sent_row):
+    wa_settings.ALFRED_UNCONFIRMED_SEND_SECONDS = 5
+    row = interrupted_send(sent_row.conversation, claimed_seconds_ago=6)
+
+    first = sweep_stuck(queue_depth=NO_BACKLOG)
+    second = sweep_stuck(queue_depth=NO_BACKLOG)
+
+    row.refresh_from_db()
+    assert (first.outbound_resent, first.outbound_abandoned, second.outbound_resent) == (1, 0, 0)
+    assert [send["biz_opaque_callback_data"] for send in graph.sends()] == [f"alfred-out:{row.pk}"]
+    assert (row.status, row.attempts) == (Status.SENT, 2)
+
+
+def test_an_interrupted_send_whatsapp_reported_is_settled_by_the_report_and_not_sent_again(
+    client, wa_settings, graph, sent_row
+):
+    wa_settings.ALFRED_UNCONFIRMED_SEND_SECONDS = 5
+    row = interrupted_send(sent_row.conversation, claimed_seconds_ago=6)
+
+    assert report(client, "wamid.reached", "sent", biz_opaque_callback_data=f"alfred-out:{row.pk}") == 200
+    swept = sweep_stuck(queue_depth=NO_BACKLOG)
+
+    row.refresh_from_db()
+    assert (swept.outbound_resent, swept.outbound_abandoned, graph.sends()) == (0, 0, [])
+    assert (row.status, row.provider_message_id) == (Status.SENT, "wamid.reached")
+
+
+def test_an_interrupted_send_waits_for_its_report_and_is_failed_when_resending_is_turned_off(
+    wa_settings, graph, sent_row
+):
+    wa_settings.ALFRED_UNCONFIRMED_SEND_SECONDS = 60
+    row = interrupted_send(sent_row.conversation, claimed_seconds_ago=6)
+
+    waiting = sweep_stuck(queue_depth=NO_BACKLOG)
+    row.refresh_from_db()
+    status_while_waiting = row.status
+    wa_settings.ALFRED_UNCONFIRMED_SEND_SECONDS = 0
+    turned_off = sweep_stuck(queue_depth=NO_BACKLOG)
+
+    row.refresh_from_db()
+    assert (waiting.outbound_resent, waiting.outbound_abandoned, status_while_waiting) == (0, 0, Status.SENDING)
+    assert (turned_off.outbound_abandoned, row.status, graph.sends()) == (1, Status.FAILED, [])
+
+
+def test_a_send_whose_answer_never_came_is_sent_again_only_if_whatsapp_does_not_report_it(
+    client, wa_settings, graph, sent_row
+):
+    wa_settings.ALFRED_UNCONFIRMED_SEND_SECONDS = 5
+    wa_settings.WHATSAPP_API_TIMEOUT = 0.3
+    posted: list[dict] = []
+    graph.report_sends(posted.append)
+    graph.script_sends(Reply(delay=0.6), Reply(delay=0.6))
+    reached, lost = (
+        Message.objects.create(
+            direction=Direction.OUTBOUND,
+            channel="whatsapp",
+            conversation=sent_row.conversation,
+            text=text,
+            status=Status.QUEUED,
+        )
+        for text in ("reached", "lost")
+    )
+    for row in (reached, lost):
+        outbound_send(row.pk)
+    time.sleep(0.5)  # the stand-in answers into the void, and reports both sends
+    # WhatsApp's report of the first arrives; the second's is lost on the way, as if it had never been sent.
+    assert len(posted) == 2 and deliver(client, posted[0]).status_code == 200
+    later = timezone.now() + timedelta(seconds=6)
+
+    swept = sweep_stuck(now=later, queue_depth=NO_BACKLOG)
+
+    reached.refresh_from_db()
+    lost.refresh_from_db()
+    assert swept.outbound_resent == 1
+    assert reached.status == Status.SENT
+    assert (lost.status, lost.attempts) == (Status.SENT, 2)
+    trackers = [send["biz_opaque_callback_data"] for send in graph.sends()]
+    assert sorted(trackers) == sorted([f"alfred-out:{reached.pk}", f"alfred-out:{lost.pk}", f"alfred-out:{lost.pk}"])
+
+
+def test_an_unfinished_send_is_not_sent_again_past_the_attempts_limit(wa_settings, graph, sent_row):
+    wa_settings.ALFRED_UNCONFIRMED_SEND_SECONDS = 5
+    row = interrupted_send(sent_row.conversation, claimed_seconds_ago=6)
+    Message.objects.filter(pk=row.pk).update(attempts=wa_settings.ALFRED_OUTBOUND_MAX_ATTEMPTS)
+
+    swept = sweep_stuck(queue_depth=NO_BACKLOG)
+
+    row.refresh_from_db()
+    assert (swept.outbound_resent, swept.outbound_abandoned, row.status, graph.sends()) == (0, 1, Status.FAILED, [])

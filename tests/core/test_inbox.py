@@ -265,7 +265,8 @@ class DatabaseGoesAway:
 def test_a_database_failure_before_the_provider_call_never_loses_the_reply(member, test_channel):
     # Every statement outbound_send runs before it calls the provider may be the one that fails. After
     # any such failure the row must be either still queued (the sweeper sends it) or really sent: a row
-    # left "sending" with no call made is lost, since the sweeper never resends an interrupted send.
+    # left "sending" with no call made is lost, since on a channel without delivery reports (this one) the
+    # sweeper never resends an interrupted send.
     statements_before_send = 0
     for fail_at in range(1, 8):
         test_channel.calls = 0
@@ -340,7 +341,7 @@ def test_a_permanent_send_error_fails_the_row_without_retry(member, test_channel
 
 
 @pytest.mark.django_db
-def test_the_sweeper_requeues_stuck_rows_and_never_resends_an_interrupted_send(member):
+def test_the_sweeper_requeues_stuck_rows_and_fails_an_interrupted_send_on_a_channel_without_reports(member):
     now = timezone.now()
     waiting = outbound_row(member)
     interrupted = outbound_row(member)

@@ -12,6 +12,10 @@ does, records every request, and can be scripted to fail:
 Endpoints: ``POST /v{version}/{phone_id}/messages`` (sends, reactions, templates, read receipts),
 ``GET /v{version}/{media_id}`` (media URL, pointing back at this server) and ``GET /media/{media_id}``.
 
+Delivery reports: with ``graph.report_sends(post)``, every send the stand-in accepts is followed, as Meta
+does it, by a "sent" status webhook body (with the send's ``biz_opaque_callback_data``) handed to ``post``,
+from the serving thread once the answer has been written; ``post`` signs and delivers it.
+
 Tokens: with ``graph.app(app_id, app_secret)`` and ``graph.issue_token(token, expires_in=…)``, the stand-in
 answers ``GET /v{version}/debug_token`` (the token's validity, issue and expiry times, checked with the app
 token ``app_id|app_secret``) and ``GET /v{version}/oauth/access_token?grant_type=fb_exchange_token`` (a new
@@ -113,6 +117,7 @@ class GraphAPIStandIn:
         self.app_id = ""
         self.app_secret = ""
         self.exchanges: list[Recorded] = []
+        self._report_sent: Callable[[dict[str, Any]], None] | None = None
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self._thread = threading.Thread(
@@ -154,6 +159,10 @@ class GraphAPIStandIn:
 
     def app(self, app_id: str, app_secret: str) -> None:
         self.app_id, self.app_secret = app_id, app_secret
+
+    def report_sends(self, post: Callable[[dict[str, Any]], None]) -> None:
+        """Hand ``post`` a "sent" status webhook body for every send accepted from now on."""
+        self._report_sent = post
 
     def issue_token(self, token: str, *, expires_in: int | None = LONG_LIVED_SECONDS, age: int = 0) -> None:
         """A token this stand-in accepts, issued ``age`` seconds ago; ``expires_in=None`` = never expires."""
@@ -248,6 +257,30 @@ class GraphAPIStandIn:
             )
         return graph_error(100, f"Unknown path {recorded.path}", status=404)
 
+    def _sent_status(self, recorded: Recorded, reply: Reply) -> dict[str, Any] | None:
+        """The status webhook Meta posts once it has accepted a send; None for an answer that accepted none."""
+        send, answer = recorded.json, reply.body
+        if not isinstance(answer, dict) or not answer.get("messages"):
+            return None
+        status: dict[str, Any] = {
+            "id": answer["messages"][0]["id"],
+            "status": "sent",
+            "timestamp": str(int(time.time())),
+            "recipient_id": send.get("to") or send.get("recipient") or "",
+        }
+        if "biz_opaque_callback_data" in send:
+            status["biz_opaque_callback_data"] = send["biz_opaque_callback_data"]
+        match = MESSAGES_PATH.match(recorded.path)
+        value = {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "", "phone_number_id": match["phone_id"] if match else ""},
+            "statuses": [status],
+        }
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "0", "changes": [{"value": value, "field": "messages"}]}],
+        }
+
     def _query(self, recorded: Recorded, name: str) -> str:
         return (recorded.query.get(name) or [""])[0]
 
@@ -327,6 +360,10 @@ class GraphAPIStandIn:
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (timeouts)
                     self.close_connection = True
+                # Meta reports a send it accepted whether or not its answer reached the sender.
+                if standin._report_sent is not None and recorded.is_send and reply.status == 200:
+                    if (status := standin._sent_status(recorded, reply)) is not None:
+                        standin._report_sent(status)
 
             do_GET = _serve
             do_POST = _serve
