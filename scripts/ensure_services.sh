@@ -44,7 +44,7 @@ psql -h 127.0.0.1 -U postgres -qtAc "SELECT 1 FROM pg_roles WHERE rolname='alfre
 # (CREATEDB) and so owns them and their tables; row-level security is forced, so owning them bypasses nothing.
 psql -h 127.0.0.1 -U postgres -qc "ALTER ROLE alfred_app LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB"
 # A test database left by a run as postgres could not be dropped and recreated by alfred_app.
-for db in "test_alfred_home${ALFRED_TEST_SUFFIX:-}" "test_alfred_biz${ALFRED_TEST_SUFFIX:-}"; do
+for db in test_alfred_{home,biz}"${ALFRED_TEST_SUFFIX:-}"{,_apps,_core}; do
   if psql -h 127.0.0.1 -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='$db' AND pg_get_userbyid(datdba) <> 'alfred_app'" | grep -q 1; then
     psql -h 127.0.0.1 -U postgres -qc "ALTER DATABASE \"$db\" OWNER TO alfred_app"
   fi

