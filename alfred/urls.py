@@ -10,7 +10,8 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import URLResolver, include, path
+from django.urls.resolvers import RoutePattern
 from django.views.decorators.csrf import csrf_exempt
 
 from alfred.channels import channel_descriptions
@@ -53,4 +54,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
 ]
 urlpatterns += [path("", include(description.urls)) for description in channel_descriptions() if description.urls]
-urlpatterns += [path("api/", include(module)) for module in skill_api_modules()]
+# Named by module, not include()d: Django imports a resolver's module the first time a path under it is
+# resolved (or a URL reversed), so a web process that answers webhooks never loads DRF's views, the schema
+# decorators' drf_spectacular.openapi, jinja2 and unittest (README "Benchmarks", memory).
+urlpatterns += [URLResolver(RoutePattern("api/", is_endpoint=False), module) for module in skill_api_modules()]

@@ -99,9 +99,17 @@ def test_healthz_answers_503_when_redis_is_unreachable_and_names_no_address(clie
     assert "s3cret" not in response.content.decode() and str(closed) not in response.content.decode()
 
 
-def test_the_urlconf_does_not_import_the_schema_view_or_dnspython():
-    """The URLconf is read by each web process's first request: what it imports stays resident (issue 20)."""
-    heavy = ("drf_spectacular.views", "dns", "health_check")
+def test_the_urlconf_does_not_import_the_schema_view_the_skill_apis_or_dnspython():
+    """The URLconf is read by each web process's first request: what it imports stays resident (issue 20). The
+    skills' APIs (DRF's views, drf_spectacular.openapi, jinja2, unittest) load with the first /api/ request."""
+    heavy = (
+        "drf_spectacular.views",
+        "drf_spectacular.openapi",
+        "rest_framework.views",
+        "jinja2",
+        "dns",
+        "health_check",
+    )
     code = f"import sys, django; django.setup(); import alfred.urls; print(sorted(set({heavy!r}) & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
 
