@@ -108,8 +108,7 @@ def sweep_stuck(
     report.outbound_requeued = len(to_send)
     if to_send:
         enqueue(outbound_deliver_task, to_send)
-    moved = (report.inbound_requeued, report.inbound_orphaned, report.outbound_requeued, report.outbound_resent)
-    if any(moved) or report.outbound_abandoned:
+    if any(count for name, count in vars(report).items() if name != "queue_depth"):
         logger.info("sweeper: %s", report)
     return report
 

@@ -21,17 +21,16 @@ from tests.standins.graph_api import Reply
 pytestmark = [pytest.mark.home, pytest.mark.django_db(transaction=True)]
 
 
+def whatsapp_reply(conversation: Conversation, text: str, status: str, **fields: object) -> Message:
+    return Message.objects.create(
+        direction=Direction.OUTBOUND, channel="whatsapp", conversation=conversation, text=text, status=status, **fields
+    )
+
+
 @pytest.fixture
 def sent_row(ana) -> Message:
     conversation = Conversation.objects.create(channel="whatsapp", external_id=SAMPLE_SENDER, member=ana)
-    return Message.objects.create(
-        direction=Direction.OUTBOUND,
-        channel="whatsapp",
-        conversation=conversation,
-        text="hi",
-        status=Status.SENT,
-        provider_message_id="wamid.out-1",
-    )
+    return whatsapp_reply(conversation, "hi", Status.SENT, provider_message_id="wamid.out-1")
 
 
 def report(client: Client, wamid: str, status: str, **extra: object) -> int:
@@ -94,13 +93,7 @@ def test_a_report_about_a_message_alfred_does_not_know_is_kept_and_harmless(clie
 
 def test_a_report_that_arrives_while_the_send_is_still_waiting_for_meta_wins(client, wa_settings, graph, sent_row):
     """Meta's "delivered" can reach the webhook before the worker has written Meta's answer down."""
-    row = Message.objects.create(
-        direction=Direction.OUTBOUND,
-        channel="whatsapp",
-        conversation=sent_row.conversation,
-        text="race",
-        status=Status.QUEUED,
-    )
+    row = whatsapp_reply(sent_row.conversation, "race", Status.QUEUED)
     graph.script_sends(Reply(delay=0.8))
 
     def send() -> None:
@@ -145,15 +138,9 @@ NO_BACKLOG = lambda: 0  # noqa: E731
 
 def interrupted_send(conversation: Conversation, *, claimed_seconds_ago: float) -> Message:
     """A reply whose worker died after claiming it for sending: the request may or may not have gone out."""
-    return Message.objects.create(
-        direction=Direction.OUTBOUND,
-        channel="whatsapp",
-        conversation=conversation,
-        text="pong",
-        status=Status.SENDING,
-        claimed_at=timezone.now() - timedelta(seconds=claimed_seconds_ago),
-        claimed_by=DEAD_WORKER,
-        attempts=1,
+    claimed_at = timezone.now() - timedelta(seconds=claimed_seconds_ago)
+    return whatsapp_reply(
+        conversation, "pong", Status.SENDING, claimed_at=claimed_at, claimed_by=DEAD_WORKER, attempts=1
     )
 
 
@@ -209,16 +196,7 @@ def test_a_send_whose_answer_never_came_is_sent_again_only_if_whatsapp_does_not_
     posted: list[dict] = []
     graph.report_sends(posted.append)
     graph.script_sends(Reply(delay=0.6), Reply(delay=0.6))
-    reached, lost = (
-        Message.objects.create(
-            direction=Direction.OUTBOUND,
-            channel="whatsapp",
-            conversation=sent_row.conversation,
-            text=text,
-            status=Status.QUEUED,
-        )
-        for text in ("reached", "lost")
-    )
+    reached, lost = (whatsapp_reply(sent_row.conversation, text, Status.QUEUED) for text in ("reached", "lost"))
     for row in (reached, lost):
         outbound_send(row.pk)
     time.sleep(0.5)  # the stand-in answers into the void, and reports both sends
